@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Installs every program the test suite drives, when it is missing:
+#   Debian: postgresql, redis-server, coturn (turnserver, turnutils_uclient), prometheus (promtool),
+#           prometheus-alertmanager (alertmanager, amtool), cloud-init (schema check)
+#   Go:     livekit-server v1.13.5 (binary `server`, moved to .tools/bin/livekit-server)
+# Idempotent: a second run only checks. Needs root (or sudo) for apt-get.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+log() { printf '[install-test-deps] %s\n' "$*"; }
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+
+need_apt=()
+command -v redis-server >/dev/null || need_apt+=(redis-server)
+command -v turnserver >/dev/null || [ -x /usr/bin/turnserver ] || need_apt+=(coturn)
+command -v promtool >/dev/null || need_apt+=(prometheus)
+command -v amtool >/dev/null || need_apt+=(prometheus-alertmanager)
+command -v cloud-init >/dev/null || need_apt+=(cloud-init)
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need_apt+=(postgresql)
+
+if [ "${#need_apt[@]}" -gt 0 ]; then
+  log "apt-get install ${need_apt[*]}"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need_apt[@]}" >/dev/null
+else
+  log "Debian packages present"
+fi
+
+LIVEKIT_VERSION=v1.13.5
+mkdir -p .tools/bin
+if [ -x .tools/bin/livekit-server ] && [ "$(cat .tools/livekit-version 2>/dev/null)" = "$LIVEKIT_VERSION" ]; then
+  log "livekit-server $LIVEKIT_VERSION present"
+else
+  gobin="$(go env GOPATH)/bin"
+  if [ ! -x "$gobin/server" ] || ! "$gobin/server" --version 2>/dev/null | grep -q "${LIVEKIT_VERSION#v}"; then
+    log "go install github.com/livekit/livekit-server/cmd/server@$LIVEKIT_VERSION (a few minutes on 2 cores)"
+    go install "github.com/livekit/livekit-server/cmd/server@$LIVEKIT_VERSION"
+  fi
+  cp "$gobin/server" .tools/bin/livekit-server
+  echo "$LIVEKIT_VERSION" > .tools/livekit-version
+  log "livekit-server $LIVEKIT_VERSION installed at .tools/bin/livekit-server"
+fi
