@@ -25,8 +25,9 @@ function describeValue(value: unknown): string {
   if (value === undefined) return "nothing";
   if (typeof value === "string") return JSON.stringify(value);
   if (typeof value === "number" || typeof value === "boolean" || value === null) return String(value);
-  const json = JSON.stringify(value);
-  return json.length > 80 ? `${json.slice(0, 77)}...` : json;
+  // Objects may hold secrets below the failing field (an email block with its password): mask them.
+  const json = JSON.stringify(value, (key, inner) => (SECRET_FIELDS.has(key) ? "<redacted>" : inner));
+  return json.length > 240 ? `${json.slice(0, 237)}...` : json;
 }
 
 /** Validates `input` against `schema`, returning the parsed value or throwing ObservabilityInputError. */
