@@ -1,0 +1,23 @@
+/**
+ * Names and tags shared by every component. Resource names carry the stack (`gomeet-<stack>-…`) so two stacks
+ * never collide in one DigitalOcean account (../shared/design.md "Stack configuration").
+ */
+export interface StackIdentity {
+  /** Pulumi stack name, e.g. `production` or `eph-alice`. */
+  stack: string;
+  /** Tags from config plus the stack tag; every taggable resource carries them. */
+  tags: string[];
+}
+
+export function resourceName(identity: StackIdentity, ...parts: string[]): string {
+  return ["gomeet", identity.stack, ...parts].join("-");
+}
+
+/** DigitalOcean tags allow letters, digits, colons, dashes and underscores (max 255). */
+export function stackTag(stack: string): string {
+  return `stack:${stack}`;
+}
+
+export function areaTags(identity: StackIdentity, area: string): string[] {
+  return [...identity.tags, `area:${area}`];
+}

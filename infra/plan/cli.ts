@@ -1,0 +1,57 @@
+import { writeFileSync } from "node:fs";
+import { parseArgs } from "node:util";
+import { ConfigError } from "../../stacks/loader.ts";
+import { stableStringify, toPlanDocument } from "./graph-json.ts";
+import { PROJECT_ROOT, planStack } from "./plan.ts";
+import { renderPlanTree } from "./render-tree.ts";
+import { listStacks, StackFileError } from "./stack-file.ts";
+
+const USAGE = `usage: npm run plan -- --stack <name> [--json <file>]
+
+Runs the GoMeet Pulumi program offline (in-process mock engine, no cloud, no credentials) for the stack
+described by Pulumi.<name>.yaml and prints what it would create.
+
+  --stack <name>   stack to plan (${listStacks(PROJECT_ROOT).join(", ")})
+  --json <file>    also write the normalized plan graph to <file> (stable order, secrets redacted)
+  --help           this text`;
+
+async function main(): Promise<number> {
+  let values: { stack?: string; json?: string; help?: boolean };
+  try {
+    ({ values } = parseArgs({
+      options: { stack: { type: "string" }, json: { type: "string" }, help: { type: "boolean" } },
+      strict: true,
+    }));
+  } catch (error) {
+    process.stderr.write(`plan: ${(error as Error).message}\n\n${USAGE}\n`);
+    return 2;
+  }
+  if (values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  if (!values.stack) {
+    process.stderr.write(`plan: --stack is required\n\n${USAGE}\n`);
+    return 2;
+  }
+  const started = Date.now();
+  process.stderr.write(`plan: running the program for stack ${values.stack} under the offline engine…\n`);
+  try {
+    const graph = await planStack(values.stack);
+    process.stdout.write(renderPlanTree(graph));
+    if (values.json) {
+      writeFileSync(values.json, stableStringify(toPlanDocument(graph)));
+      process.stderr.write(`plan: wrote ${values.json}\n`);
+    }
+    process.stderr.write(`plan: done in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+    return 0;
+  } catch (error) {
+    if (error instanceof ConfigError || error instanceof StackFileError) {
+      process.stderr.write(`plan: stack ${values.stack}: ${error.message}\n`);
+      return 1;
+    }
+    throw error;
+  }
+}
+
+process.exitCode = await main();

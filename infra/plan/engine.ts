@@ -1,0 +1,211 @@
+import * as pulumi from "@pulumi/pulumi";
+import { fakeInvoke, fakeResource } from "./fake-outputs.ts";
+import { SECRET_PLACEHOLDER } from "./stack-file.ts";
+
+/** One declared resource as the engine received it: what `pulumi preview` would create. */
+export interface PlannedResource {
+  urn: string;
+  type: string;
+  name: string;
+  /** Component resources group children; custom resources are what the cloud creates. */
+  custom: boolean;
+  parent?: string;
+  /** URNs this resource waits for (explicit dependsOn plus every input that came from another resource). */
+  dependencies: string[];
+  /** Resource inputs with every secret value replaced by the placeholder. */
+  inputs: Record<string, unknown>;
+  /** Input paths that held a secret (the values are never recorded). */
+  secretInputs: string[];
+  protect: boolean;
+}
+
+export interface PlanGraph {
+  project: string;
+  stack: string;
+  resources: PlannedResource[];
+  /** Stack outputs, secrets replaced by the placeholder. */
+  outputs: Record<string, unknown>;
+  secretOutputs: string[];
+}
+
+export interface ProgramRun {
+  project: string;
+  stack: string;
+  /** Fully qualified config keys → string values, exactly as the CLI passes them to the program. */
+  config: Record<string, string>;
+  secretKeys: string[];
+  /** The program to run inside the mock engine (the same function `pulumi up` runs). */
+  program: () => unknown;
+}
+
+// The mock monitor speaks the engine's gRPC request objects; only these getters are used here.
+interface RegisterRequest {
+  getType(): string;
+  getName(): string;
+  getParent(): string;
+  getCustom(): boolean;
+  getProtect(): boolean;
+  getObject(): unknown;
+  getDependenciesList(): string[];
+  getPropertydependenciesMap(): {
+    forEach(cb: (deps: { getUrnsList(): string[] }, key: string) => void): void;
+  };
+}
+interface RegisterResponse {
+  getUrn(): string;
+}
+interface OutputsRequest {
+  getUrn(): string;
+  getOutputs(): unknown;
+}
+type Callback<T> = (error: Error | null, response: T | undefined) => void;
+interface MonitorLike {
+  registerResource(req: RegisterRequest, cb: Callback<RegisterResponse>): Promise<void>;
+  registerResourceOutputs(req: OutputsRequest, cb: Callback<unknown>): void;
+}
+
+let running = false;
+
+/**
+ * Runs a Pulumi program in-process under `pulumi.runtime.setMocks` and records every resource it declares,
+ * with parent, dependencies and (secret-redacted) inputs. Runs are serialized: the Pulumi runtime keeps its
+ * state in process globals.
+ */
+export async function recordProgram(run: ProgramRun): Promise<PlanGraph> {
+  if (running) throw new Error("offline plan: a plan is already running in this process; await it first");
+  running = true;
+  try {
+    return await record(run);
+  } finally {
+    running = false;
+  }
+}
+
+async function record(run: ProgramRun): Promise<PlanGraph> {
+  const resources = new Map<string, PlannedResource>();
+  let stackOutputs: unknown = {};
+  const failures: Error[] = [];
+
+  await pulumi.runtime.setMocks(
+    {
+      newResource(args) {
+        if (!args.custom) return { id: undefined, state: {} };
+        const urn = `${args.type}::${args.name}`;
+        return fakeResource(args.type, urn, args.name, plainInputs(args.inputs));
+      },
+      call(args) {
+        try {
+          return fakeInvoke(args.token, plainInputs(args.inputs));
+        } catch (error) {
+          failures.push(error as Error);
+          throw error;
+        }
+      },
+    },
+    run.project,
+    run.stack,
+    false,
+    "organization",
+  );
+  pulumi.runtime.setAllConfig(run.config, run.secretKeys);
+
+  const monitor = pulumi.runtime.getMonitor() as unknown as MonitorLike;
+  const register = monitor.registerResource.bind(monitor);
+  monitor.registerResource = async (req, cb) => {
+    await register(req, (error, response) => {
+      if (!error && response) {
+        const { value, secretPaths } = redact(pulumi.runtime.deserializeProperties(req.getObject() as never));
+        const dependencies = new Set(req.getDependenciesList());
+        req.getPropertydependenciesMap().forEach((deps) => {
+          for (const urn of deps.getUrnsList()) dependencies.add(urn);
+        });
+        const urn = response.getUrn();
+        resources.set(urn, {
+          urn,
+          type: req.getType(),
+          name: req.getName(),
+          custom: req.getCustom(),
+          ...(req.getParent() ? { parent: req.getParent() } : {}),
+          dependencies: [...dependencies].filter((d) => d !== req.getParent()).sort(),
+          inputs: value as Record<string, unknown>,
+          secretInputs: secretPaths,
+          protect: req.getProtect(),
+        });
+      } else if (error) {
+        failures.push(error);
+      }
+      cb(error, response);
+    });
+  };
+  const registerOutputs = monitor.registerResourceOutputs.bind(monitor);
+  monitor.registerResourceOutputs = (req, cb) => {
+    if (req.getUrn().includes("::pulumi:pulumi:Stack::")) {
+      stackOutputs = pulumi.runtime.deserializeProperties(req.getOutputs() as never);
+    }
+    registerOutputs(req, cb);
+  };
+
+  // An error thrown by the program (e.g. invalid config) or by a fake-output model surfaces here once, instead
+  // of as an unhandled rejection from the SDK's internal promises.
+  const onRejection = (reason: unknown) =>
+    failures.push(reason instanceof Error ? reason : new Error(String(reason)));
+  process.on("unhandledRejection", onRejection);
+  try {
+    await pulumi.runtime.runInPulumiStack(async () => {
+      try {
+        return await run.program();
+      } catch (error) {
+        failures.unshift(error as Error);
+        return {};
+      }
+    });
+    await pulumi.runtime.disconnect();
+  } finally {
+    process.off("unhandledRejection", onRejection);
+  }
+  if (failures.length > 0) throw failures[0];
+
+  const outputs = redact(stackOutputs);
+  return {
+    project: run.project,
+    stack: run.stack,
+    resources: [...resources.values()].sort((a, b) => a.urn.localeCompare(b.urn)),
+    outputs: outputs.value as Record<string, unknown>,
+    secretOutputs: outputs.secretPaths,
+  };
+}
+
+/** Inputs as the mock receives them, with secret wrappers removed (fake outputs may be derived from them). */
+function plainInputs(value: unknown): Record<string, unknown> {
+  return unwrapSecrets(value) as Record<string, unknown>;
+}
+
+function unwrapSecrets(value: unknown): unknown {
+  if (pulumi.runtime.isRpcSecret(value)) return unwrapSecrets(pulumi.runtime.unwrapRpcSecret(value));
+  if (Array.isArray(value)) return value.map(unwrapSecrets);
+  if (value !== null && typeof value === "object" && !pulumi.Resource.isInstance(value)) {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, unwrapSecrets(v)]));
+  }
+  return value;
+}
+
+/** Replaces every secret (RPC secret wrapper) with the placeholder and lists the paths where secrets were. */
+export function redact(value: unknown): { value: unknown; secretPaths: string[] } {
+  const secretPaths: string[] = [];
+  const walk = (v: unknown, path: string): unknown => {
+    if (pulumi.runtime.isRpcSecret(v)) {
+      secretPaths.push(path || "(root)");
+      return SECRET_PLACEHOLDER;
+    }
+    if (pulumi.Resource.isInstance(v)) return "[resource reference]";
+    if (Array.isArray(v)) return v.map((item, i) => walk(item, `${path}[${i}]`));
+    if (v !== null && typeof v === "object") {
+      return Object.fromEntries(
+        Object.entries(v).map(([k, inner]) => [k, walk(inner, path ? `${path}.${k}` : k)]),
+      );
+    }
+    return v;
+  };
+  const out = walk(value, "");
+  return { value: out, secretPaths: secretPaths.sort() };
+}

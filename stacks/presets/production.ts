@@ -1,0 +1,59 @@
+import type { PlatformConfig } from "../schema.ts";
+
+/**
+ * Production: 100 concurrent meetings × 500 participants. LiveKit hosts a room on exactly one node
+ * (../shared/reference/livekit.md §4.2), so the media pool can grow to one 16-vCPU node per large meeting plus
+ * headroom (livekit.md §4.5 sizing sketch: ~440k forwarded packets/s per 500-person room ≈ one 16-vCPU node).
+ * `c-16-intel` is CPU-Optimized Premium: 10 Gbps NIC instead of 2 Gbps (digitalocean.md §1.2).
+ * The capacity planner (infra/capacity) checks and refines these numbers.
+ */
+export const production: PlatformConfig = {
+  environment: "production",
+  region: "sgp1",
+  domain: "meet.gomeet.app",
+  network: { vpcCidr: "10.10.0.0/20", clusterSubnet: "10.100.0.0/16", serviceSubnet: "10.101.0.0/19" },
+  cluster: {
+    version: "1.34.1-do.0",
+    highAvailability: true,
+    surgeUpgrade: true,
+    autoUpgrade: false,
+    maintenanceWindow: { day: "sunday", startTime: "18:00" },
+    controlPlaneAllowList: [],
+    kubeconfigExpireSeconds: 86_400,
+    pools: {
+      system: { size: "s-4vcpu-8gb", minNodes: 3, maxNodes: 5 },
+      apps: { size: "c-4", minNodes: 3, maxNodes: 12 },
+      media: { size: "c-16-intel", minNodes: 10, maxNodes: 110 },
+      egress: { size: "c-8", minNodes: 2, maxNodes: 20 },
+    },
+  },
+  postgres: {
+    version: "17",
+    size: "db-s-4vcpu-8gb",
+    nodeCount: 2,
+    readReplica: true,
+    chatShards: 2,
+    poolSize: { auth: 30, meetings: 50, chat: 50 },
+  },
+  valkey: { size: "db-s-4vcpu-8gb", nodeCount: 2 },
+  registry: { manage: true, name: "gomeet", tier: "professional" },
+  turn: { count: 4, size: "c-4-intel", adminSshCidrs: [], relayPorts: { min: 40000, max: 49999 } },
+  media: {
+    targetMeetings: 100,
+    participantsPerMeeting: 500,
+    rtcUdpPorts: { min: 50000, max: 60000 },
+    rtcTcpPort: 7881,
+  },
+  egress: { minReplicas: 2, maxReplicas: 20 },
+  gateway: { loadBalancerNodes: 3, rateLimitPerMinute: 600, maxBodyBytes: 1_048_576 },
+  monitoring: { retention: "30d", storageGi: 200, alertEmails: ["oncall@gomeet.app"] },
+  cdn: { ttlSeconds: 3600, recordingRetentionDays: 90 },
+  services: {
+    imageTag: "2026.11.26-0000000",
+    auth: { minReplicas: 3, maxReplicas: 12, cpu: "500m", memory: "512Mi" },
+    meetings: { minReplicas: 3, maxReplicas: 12, cpu: "500m", memory: "512Mi" },
+    chat: { minReplicas: 3, maxReplicas: 20, cpu: "1000m", memory: "1Gi" },
+  },
+  protect: true,
+  tags: ["gomeet"],
+};

@@ -1,0 +1,56 @@
+import type { PlatformConfig } from "../schema.ts";
+
+/**
+ * Staging: the production shape at a small scale — every component runs, including one full-size media node so
+ * a 500-person rehearsal fits on a node, but nothing is highly available.
+ */
+export const staging: PlatformConfig = {
+  environment: "staging",
+  region: "sgp1",
+  domain: "staging.gomeet.app",
+  network: { vpcCidr: "10.20.0.0/20", clusterSubnet: "10.102.0.0/16", serviceSubnet: "10.103.0.0/19" },
+  cluster: {
+    version: "1.34.1-do.0",
+    highAvailability: false,
+    surgeUpgrade: true,
+    autoUpgrade: true,
+    maintenanceWindow: { day: "saturday", startTime: "18:00" },
+    controlPlaneAllowList: [],
+    kubeconfigExpireSeconds: 86_400,
+    pools: {
+      system: { size: "s-2vcpu-4gb", minNodes: 2, maxNodes: 3 },
+      apps: { size: "s-2vcpu-4gb", minNodes: 2, maxNodes: 4 },
+      media: { size: "c-16-intel", minNodes: 1, maxNodes: 3 },
+      egress: { size: "c-4", minNodes: 1, maxNodes: 2 },
+    },
+  },
+  postgres: {
+    version: "17",
+    size: "db-s-1vcpu-2gb",
+    nodeCount: 1,
+    readReplica: false,
+    chatShards: 2,
+    poolSize: { auth: 10, meetings: 10, chat: 10 },
+  },
+  valkey: { size: "db-s-1vcpu-2gb", nodeCount: 1 },
+  registry: { manage: false, name: "gomeet", tier: "professional" },
+  turn: { count: 1, size: "s-2vcpu-4gb", adminSshCidrs: [], relayPorts: { min: 40000, max: 49999 } },
+  media: {
+    targetMeetings: 2,
+    participantsPerMeeting: 500,
+    rtcUdpPorts: { min: 50000, max: 60000 },
+    rtcTcpPort: 7881,
+  },
+  egress: { minReplicas: 1, maxReplicas: 2 },
+  gateway: { loadBalancerNodes: 1, rateLimitPerMinute: 600, maxBodyBytes: 1_048_576 },
+  monitoring: { retention: "7d", storageGi: 20, alertEmails: ["platform@gomeet.app"] },
+  cdn: { ttlSeconds: 600, recordingRetentionDays: 14 },
+  services: {
+    imageTag: "2026.11.26-0000000",
+    auth: { minReplicas: 1, maxReplicas: 3, cpu: "250m", memory: "256Mi" },
+    meetings: { minReplicas: 1, maxReplicas: 3, cpu: "250m", memory: "256Mi" },
+    chat: { minReplicas: 2, maxReplicas: 4, cpu: "250m", memory: "512Mi" },
+  },
+  protect: false,
+  tags: ["gomeet"],
+};

@@ -1,0 +1,93 @@
+import { rangeProblems } from "../components/network/ranges.ts";
+import { dropletSize } from "../infra/capacity/droplet-sizes.ts";
+import { defaultMeetingShape, roomFitProblem, roomLoad } from "../infra/capacity/room-model.ts";
+import type { PlatformConfig } from "./schema.ts";
+
+/** A rule that spans several settings, reported against the setting a user would change. */
+export interface RuleViolation {
+  path: string[];
+  expected: string;
+}
+
+/** RAM per managed-database size, for the PgBouncer and standby limits below (digitalocean.md §3–4). */
+const DATABASE_RAM_GIB: Record<string, number> = {
+  "db-s-1vcpu-1gb": 1,
+  "db-s-1vcpu-2gb": 2,
+  "db-s-2vcpu-4gb": 4,
+  "db-s-4vcpu-8gb": 8,
+  "db-s-6vcpu-16gb": 16,
+  "db-s-8vcpu-32gb": 32,
+  "db-s-16vcpu-64gb": 64,
+  "gd-2vcpu-8gb": 8,
+  "gd-4vcpu-16gb": 16,
+  "gd-8vcpu-32gb": 32,
+  "gd-16vcpu-64gb": 64,
+};
+
+/** Every PgBouncer pool the stack creates: one per service, and one per chat shard. */
+export function pgbouncerConnections(config: PlatformConfig): number {
+  const p = config.postgres.poolSize;
+  return p.auth + p.meetings + p.chat * config.postgres.chatShards;
+}
+
+/**
+ * Cross-setting rules checked after the schema: combinations that DigitalOcean would refuse, or that could not
+ * carry the stack's declared meetings.
+ */
+export function checkPlatformRules(config: PlatformConfig): RuleViolation[] {
+  const violations: RuleViolation[] = [];
+
+  for (const { setting, problem } of rangeProblems(config.network)) {
+    violations.push({ path: ["network", setting], expected: problem });
+  }
+
+  const media = dropletSize(config.cluster.pools.media.size);
+  const load = roomLoad(defaultMeetingShape(config.media.participantsPerMeeting));
+  const fit = roomFitProblem(media, load);
+  if (fit) {
+    violations.push({
+      path: ["cluster", "pools", "media", "size"],
+      expected: `expected a size that hosts one ${config.media.participantsPerMeeting}-participant room (${fit})`,
+    });
+  } else if (
+    load.vcpusNeeded > media.vcpus / 2 &&
+    config.cluster.pools.media.maxNodes < config.media.targetMeetings
+  ) {
+    violations.push({
+      path: ["cluster", "pools", "media", "maxNodes"],
+      expected: `expected at least ${config.media.targetMeetings} (media.targetMeetings): each ${config.media.participantsPerMeeting}-participant meeting needs a ${media.slug} node of its own`,
+    });
+  }
+
+  const pgRam = DATABASE_RAM_GIB[config.postgres.size] ?? 0;
+  if (config.postgres.nodeCount > 1 && pgRam < 2) {
+    violations.push({
+      path: ["postgres", "nodeCount"],
+      expected: `expected 1 on ${config.postgres.size}: standby nodes need a plan with at least 2 GiB RAM`,
+    });
+  }
+  // PgBouncer allows 25 connections per GiB of RAM, 3 of them reserved (digitalocean.md §3.3).
+  const poolCapacity = pgRam * 25 - 3;
+  const pooled = pgbouncerConnections(config);
+  if (pooled > poolCapacity) {
+    violations.push({
+      path: ["postgres", "poolSize"],
+      expected: `expected pools totalling at most ${poolCapacity} connections on ${config.postgres.size} (auth + meetings + chat × ${config.postgres.chatShards} shards = ${pooled})`,
+    });
+  }
+  // 21 PgBouncer pools per cluster (digitalocean.md §3.3): auth, meetings and one per chat shard.
+  if (2 + config.postgres.chatShards > 21) {
+    violations.push({
+      path: ["postgres", "chatShards"],
+      expected: "expected at most 19 chat shards (21 pools per cluster)",
+    });
+  }
+  const valkeyRam = DATABASE_RAM_GIB[config.valkey.size] ?? 0;
+  if (config.valkey.nodeCount > 1 && valkeyRam < 2) {
+    violations.push({
+      path: ["valkey", "nodeCount"],
+      expected: `expected 1 on ${config.valkey.size}: a standby needs a plan with at least 2 GiB RAM`,
+    });
+  }
+  return violations;
+}

@@ -1,0 +1,268 @@
+import { z } from "zod";
+import { isKnownDropletSize } from "../infra/capacity/droplet-sizes.ts";
+
+/**
+ * One schema for the whole platform. A stack's effective configuration is its environment preset
+ * (stacks/presets/*.ts) deep-merged with the `gomeet:overrides` object of `Pulumi.<stack>.yaml`, validated
+ * once at program start by stacks/loader.ts. Messages are written for the person editing the YAML file:
+ * each rule says what it expects in words, and the loader adds the config path and the value found.
+ */
+
+const cidr = z
+  .string()
+  .regex(/^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d|[12]\d|3[0-2])$/, {
+    message: "expected an IPv4 CIDR such as 10.20.0.0/16",
+  })
+  .refine(
+    (v) =>
+      v
+        .split("/")[0]!
+        .split(".")
+        .every((o) => Number(o) <= 255),
+    {
+      message: "expected an IPv4 CIDR with octets 0-255",
+    },
+  );
+
+const hostname = z.string().regex(/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/, {
+  message: "expected a lower-case DNS name such as meet.example.com",
+});
+
+const dropletSize = z.string().refine(isKnownDropletSize, {
+  message:
+    "expected a DigitalOcean Droplet size slug from infra/capacity/droplet-sizes.json (e.g. c-16-intel)",
+});
+
+/** Managed-database node sizes offered for PostgreSQL and Valkey (../shared/reference/digitalocean.md §3.2, §4). */
+export const DATABASE_SIZES = [
+  "db-s-1vcpu-1gb",
+  "db-s-1vcpu-2gb",
+  "db-s-2vcpu-4gb",
+  "db-s-4vcpu-8gb",
+  "db-s-6vcpu-16gb",
+  "db-s-8vcpu-32gb",
+  "db-s-16vcpu-64gb",
+  "gd-2vcpu-8gb",
+  "gd-4vcpu-16gb",
+  "gd-8vcpu-32gb",
+  "gd-16vcpu-64gb",
+] as const;
+const databaseSize = z.enum(DATABASE_SIZES, {
+  message: `expected one of the managed-database sizes ${DATABASE_SIZES.join(", ")}`,
+});
+
+const positiveInt = (what: string) =>
+  z
+    .number({ message: `expected ${what}` })
+    .int({ message: `expected ${what}` })
+    .min(1, { message: `expected ${what}` });
+
+const nonNegativeInt = (what: string) =>
+  z
+    .number({ message: `expected ${what}` })
+    .int({ message: `expected ${what}` })
+    .min(0, { message: `expected ${what}` });
+
+const port = z
+  .number({ message: "expected a port from 1 to 65535" })
+  .int({ message: "expected a port from 1 to 65535" })
+  .min(1, { message: "expected a port from 1 to 65535" })
+  .max(65535, { message: "expected a port from 1 to 65535" });
+
+const portRange = z.strictObject({ min: port, max: port }).superRefine((r, ctx) => {
+  if (r.min > r.max)
+    ctx.addIssue({ code: "custom", path: ["min"], message: `expected min ≤ max (${r.max})` });
+});
+
+export const nodePoolSchema = z
+  .strictObject({
+    size: dropletSize,
+    minNodes: positiveInt("an integer ≥ 1 (DOKS pools always keep one node)"),
+    maxNodes: positiveInt("an integer ≥ 1"),
+  })
+  .superRefine((p, ctx) => {
+    if (p.minNodes > p.maxNodes) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["minNodes"],
+        message: `expected minNodes ≤ maxNodes (${p.maxNodes})`,
+      });
+    }
+  });
+export type NodePoolConfig = z.infer<typeof nodePoolSchema>;
+
+const replicaBounds = z
+  .strictObject({
+    minReplicas: positiveInt("an integer ≥ 1"),
+    maxReplicas: positiveInt("an integer ≥ 1"),
+    cpu: z
+      .string()
+      .regex(/^\d+m$|^\d+(\.\d+)?$/, { message: "expected a Kubernetes CPU quantity such as 250m" }),
+    memory: z
+      .string()
+      .regex(/^\d+(Mi|Gi)$/, { message: "expected a Kubernetes memory quantity such as 256Mi" }),
+  })
+  .superRefine((r, ctx) => {
+    if (r.minReplicas > r.maxReplicas) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["minReplicas"],
+        message: `expected minReplicas ≤ maxReplicas (${r.maxReplicas})`,
+      });
+    }
+  });
+export type ServiceScaleConfig = z.infer<typeof replicaBounds>;
+
+const weekday = z.enum(
+  ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "any"],
+  {
+    message: "expected a weekday in lower case (monday … sunday) or any",
+  },
+);
+
+export const platformSchema = z.strictObject({
+  environment: z.enum(["staging", "production", "ephemeral"], {
+    message: "expected one of staging, production, ephemeral",
+  }),
+  region: z.literal("sgp1", { message: "expected sgp1 (GoMeet runs in Singapore)" }),
+  domain: hostname,
+  network: z.strictObject({
+    vpcCidr: cidr,
+    clusterSubnet: cidr,
+    serviceSubnet: cidr,
+  }),
+  cluster: z.strictObject({
+    version: z.string().regex(/^\d+\.\d+\.\d+-do\.\d+$/, {
+      message: "expected a pinned DOKS version slug such as 1.34.1-do.0",
+    }),
+    highAvailability: z.boolean({ message: "expected true or false" }),
+    surgeUpgrade: z.boolean({ message: "expected true or false" }),
+    autoUpgrade: z.boolean({ message: "expected true or false" }),
+    maintenanceWindow: z.strictObject({
+      day: weekday,
+      startTime: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, { message: "expected a UTC time HH:MM" }),
+    }),
+    controlPlaneAllowList: z.array(cidr).max(100, { message: "expected at most 100 CIDRs" }),
+    kubeconfigExpireSeconds: z
+      .number()
+      .int()
+      .min(3600, { message: "expected an integer from 3600 to 604800 seconds (1 hour to 7 days)" })
+      .max(604_800, { message: "expected an integer from 3600 to 604800 seconds (1 hour to 7 days)" }),
+    pools: z.strictObject({
+      system: nodePoolSchema,
+      apps: nodePoolSchema,
+      media: nodePoolSchema,
+      egress: nodePoolSchema,
+    }),
+  }),
+  postgres: z.strictObject({
+    version: z.enum(["15", "16", "17", "18"], {
+      message: "expected a PostgreSQL major version 15, 16, 17 or 18",
+    }),
+    size: databaseSize,
+    nodeCount: z
+      .number()
+      .int()
+      .min(1, { message: "expected 1 to 3 nodes (primary plus up to 2 standbys)" })
+      .max(3, { message: "expected 1 to 3 nodes (primary plus up to 2 standbys)" }),
+    readReplica: z.boolean({ message: "expected true or false" }),
+    chatShards: z
+      .number()
+      .int()
+      .min(1, { message: "expected 1 to 8 chat shards" })
+      .max(8, { message: "expected 1 to 8 chat shards" }),
+    poolSize: z.strictObject({
+      auth: positiveInt("an integer ≥ 1 (PgBouncer pool connections)"),
+      meetings: positiveInt("an integer ≥ 1 (PgBouncer pool connections)"),
+      chat: positiveInt("an integer ≥ 1 (PgBouncer pool connections)"),
+    }),
+  }),
+  valkey: z.strictObject({
+    size: databaseSize,
+    nodeCount: z
+      .number()
+      .int()
+      .min(1, { message: "expected 1 or 2 nodes (primary plus at most one standby)" })
+      .max(2, { message: "expected 1 or 2 nodes (primary plus at most one standby)" }),
+  }),
+  registry: z.strictObject({
+    /** DOCR allows one registry per account below the professional tier, so one stack owns it. */
+    manage: z.boolean({ message: "expected true or false" }),
+    name: z
+      .string()
+      .regex(/^[a-z0-9-]{3,63}$/, { message: "expected 3-63 lower-case letters, digits or dashes" }),
+    tier: z.enum(["starter", "basic", "professional"], {
+      message: "expected starter, basic or professional",
+    }),
+  }),
+  turn: z.strictObject({
+    count: positiveInt("an integer ≥ 1"),
+    size: dropletSize,
+    adminSshCidrs: z.array(cidr),
+    relayPorts: portRange,
+  }),
+  media: z.strictObject({
+    targetMeetings: positiveInt("an integer ≥ 1"),
+    participantsPerMeeting: z
+      .number()
+      .int()
+      .min(2, { message: "expected an integer from 2 to 500" })
+      .max(500, { message: "expected an integer from 2 to 500" }),
+    rtcUdpPorts: portRange,
+    rtcTcpPort: port,
+  }),
+  egress: z
+    .strictObject({
+      minReplicas: nonNegativeInt("an integer ≥ 0"),
+      maxReplicas: positiveInt("an integer ≥ 1"),
+    })
+    .superRefine((r, ctx) => {
+      if (r.minReplicas > r.maxReplicas) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["minReplicas"],
+          message: `expected minReplicas ≤ maxReplicas (${r.maxReplicas})`,
+        });
+      }
+    }),
+  gateway: z.strictObject({
+    loadBalancerNodes: positiveInt("an integer ≥ 1"),
+    rateLimitPerMinute: positiveInt("an integer ≥ 1"),
+    maxBodyBytes: positiveInt("an integer ≥ 1"),
+  }),
+  monitoring: z.strictObject({
+    retention: z.string().regex(/^\d+[dh]$/, { message: "expected a Prometheus retention such as 15d" }),
+    storageGi: positiveInt("an integer ≥ 1 (GiB)"),
+    alertEmails: z.array(z.email({ message: "expected an e-mail address" })),
+  }),
+  cdn: z.strictObject({
+    ttlSeconds: z
+      .number()
+      .int()
+      .refine((v) => [60, 600, 3600, 86400, 604800].includes(v), {
+        message: "expected one of the CDN TTLs 60, 600, 3600, 86400, 604800",
+      }),
+    recordingRetentionDays: positiveInt("an integer ≥ 1"),
+  }),
+  services: z.strictObject({
+    imageTag: z.string().regex(/^(?!latest$)[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/, {
+      message: "expected a pinned image tag (not latest) such as 2026.11.26-abc1234",
+    }),
+    auth: replicaBounds,
+    meetings: replicaBounds,
+    chat: replicaBounds,
+  }),
+  protect: z.boolean({ message: "expected true or false" }),
+  tags: z.array(z.string().regex(/^[a-z0-9:_-]{1,255}$/, { message: "expected a lower-case tag" })),
+});
+
+export type PlatformConfig = z.infer<typeof platformSchema>;
+export type Environment = PlatformConfig["environment"];
+
+/** A partial configuration: what a preset or `gomeet:overrides` may carry. */
+export type PlatformOverrides = DeepPartial<PlatformConfig>;
+type DeepPartial<T> = T extends readonly unknown[]
+  ? T
+  : T extends object
+    ? { [K in keyof T]?: DeepPartial<T[K]> }
+    : T;
