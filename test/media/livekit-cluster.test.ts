@@ -1,7 +1,9 @@
 import { readFileSync } from "node:fs";
+import { createServer, type Server } from "node:http";
 import { dispose } from "@livekit/rtc-node";
-import { RoomServiceClient } from "livekit-server-sdk";
+import { RoomServiceClient, type WebhookEvent, WebhookReceiver } from "livekit-server-sdk";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { freePort, waitFor } from "../support/processes.ts";
 import { type RunningCoturn, startCoturn } from "./support/coturn.ts";
 import {
   iceRange,
@@ -22,6 +24,31 @@ let redis: TlsRedis;
 let coturn: RunningCoturn;
 let nodeA: RunningLiveKitNode;
 let nodeB: RunningLiveKitNode;
+let webhookSink: Server;
+const webhookEvents: WebhookEvent[] = [];
+
+/** Stands in for the meetings service's webhook endpoint; verifies LiveKit's signature like it must. */
+async function startWebhookSink(): Promise<string> {
+  const receiver = new WebhookReceiver(base.apiKey, base.apiSecret);
+  const port = await freePort();
+  webhookSink = createServer((req, res) => {
+    let body = "";
+    req.on("data", (chunk: Buffer) => {
+      body += chunk.toString();
+    });
+    req.on("end", () => {
+      receiver
+        .receive(body, req.headers.authorization)
+        .then((event) => {
+          webhookEvents.push(event);
+          res.writeHead(200).end();
+        })
+        .catch(() => res.writeHead(401).end());
+    });
+  });
+  await new Promise<void>((resolve) => webhookSink.listen(port, "127.0.0.1", resolve));
+  return `http://127.0.0.1:${port}/livekit/webhook`;
+}
 
 async function roomsHosted(node: RunningLiveKitNode): Promise<{ nodeId: string; rooms: number }> {
   const text = await (await fetch(node.metricsUrl)).text();
@@ -35,6 +62,7 @@ beforeAll(async () => {
   coturn = await startCoturn(turnServerInput("staging"), { allowLoopbackPeers: true, withTls: false });
   const substitutions = {
     redis,
+    webhookUrl: await startWebhookSink(),
     loopbackCandidates: true,
     turn: { port: coturn.port, sharedSecret: coturn.secret },
   };
@@ -52,6 +80,7 @@ afterAll(async () => {
   await nodeB?.stop();
   await coturn?.stop();
   await redis?.stop();
+  webhookSink?.close();
 });
 
 describe("two LiveKit nodes sharing one Valkey-compatible redis over TLS", () => {
@@ -67,6 +96,11 @@ describe("two LiveKit nodes sharing one Valkey-compatible redis over TLS", () =>
     const hosting = await Promise.all([roomsHosted(nodeA), roomsHosted(nodeB)]);
     expect(hosting[0].nodeId).not.toBe(hosting[1].nodeId);
     expect(hosting.map((h) => h.rooms).sort()).toEqual([0, 1]);
+
+    // The hosting node announces the room to the meetings webhook, signed with the rendered API key.
+    await waitFor("a signed room_started webhook", async () =>
+      webhookEvents.some((e) => e.event === "room_started" && e.room?.sid === created.sid),
+    );
     await viaB.deleteRoom("meeting-placement");
   });
 
