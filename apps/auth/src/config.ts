@@ -1,0 +1,100 @@
+import { z } from "zod";
+import { baseEnvSchema, intVar, parseEnv, parseRateLimitRule, type RateLimitRule, urlVar } from "../../shared/src/index.ts";
+import { type Argon2Params, checkArgon2Params } from "./passwords.ts";
+
+export interface AuthRateLimits {
+  loginIp: RateLimitRule;
+  loginAccount: RateLimitRule;
+  registerIp: RateLimitRule;
+  refreshIp: RateLimitRule;
+  refreshAccount: RateLimitRule;
+}
+
+/** Everything createAuthApp needs besides its connections; the server builds it from the environment. */
+export interface AuthConfig {
+  issuer: string;
+  audience: string;
+  accessTokenTtlSeconds: number;
+  chatTicketTtlSeconds: number;
+  refreshIdleSeconds: number;
+  refreshAbsoluteSeconds: number;
+  trustProxyHops: number;
+  rateLimits: AuthRateLimits;
+  argon2: Argon2Params;
+}
+
+const rateVar = (fallback: string) =>
+  z
+    .string()
+    .default(fallback)
+    .transform((text, ctx) => {
+      try {
+        return parseRateLimitRule(text);
+      } catch (error) {
+        ctx.addIssue({ code: "custom", message: (error as Error).message });
+        return z.NEVER;
+      }
+    });
+
+/** Every variable the auth server reads (documented in docs/services/auth.md). */
+export const authEnvSchema = baseEnvSchema
+  .extend({
+    DATABASE_URL: urlVar(["postgres:", "postgresql:"]),
+    DATABASE_POOL_MAX: intVar(10),
+    REDIS_URL: urlVar(["redis:", "rediss:"]),
+    AUTH_ISSUER: urlVar(["https:", "http:"]),
+    AUTH_AUDIENCE: z.string().min(1).default("gomeet"),
+    AUTH_SIGNING_KEYS: z.string({ error: "is required (a JWK set JSON; generate one with `tsx apps/auth/src/keygen.ts`)" }).min(1),
+    AUTH_SIGNING_KID: z.string().min(1).optional(),
+    AUTH_ACCESS_TOKEN_TTL_SECONDS: intVar(300, 30).pipe(z.number().max(3600, { error: "expected at most 3600 s" })),
+    AUTH_CHAT_TICKET_TTL_SECONDS: intVar(60, 5).pipe(z.number().max(300, { error: "expected at most 300 s" })),
+    AUTH_REFRESH_IDLE_SECONDS: intVar(1800, 60),
+    AUTH_REFRESH_ABSOLUTE_SECONDS: intVar(43_200, 60),
+    AUTH_RATE_LOGIN_IP: rateVar("20/1m"),
+    AUTH_RATE_LOGIN_ACCOUNT: rateVar("10/15m"),
+    AUTH_RATE_REGISTER_IP: rateVar("10/1h"),
+    AUTH_RATE_REFRESH_IP: rateVar("120/1m"),
+    AUTH_RATE_REFRESH_ACCOUNT: rateVar("30/1m"),
+    AUTH_ARGON2_MEMORY_KIB: intVar(19_456, 1),
+    AUTH_ARGON2_TIME_COST: intVar(2, 1),
+    AUTH_ARGON2_PARALLELISM: intVar(1, 1),
+  })
+  .superRefine((env, ctx) => {
+    if (env.AUTH_REFRESH_IDLE_SECONDS > env.AUTH_REFRESH_ABSOLUTE_SECONDS) {
+      ctx.addIssue({ code: "custom", path: ["AUTH_REFRESH_IDLE_SECONDS"], message: "must not exceed AUTH_REFRESH_ABSOLUTE_SECONDS" });
+    }
+    const argon2Problem = checkArgon2Params({
+      memoryCost: env.AUTH_ARGON2_MEMORY_KIB,
+      timeCost: env.AUTH_ARGON2_TIME_COST,
+      parallelism: env.AUTH_ARGON2_PARALLELISM,
+    });
+    if (argon2Problem) ctx.addIssue({ code: "custom", path: ["AUTH_ARGON2_MEMORY_KIB"], message: argon2Problem });
+  });
+
+export const AUTH_SECRET_VARS = ["DATABASE_URL", "REDIS_URL", "AUTH_SIGNING_KEYS"] as const;
+
+export type AuthEnv = z.infer<typeof authEnvSchema>;
+
+export function readAuthEnv(env: Record<string, string | undefined>): AuthEnv {
+  return parseEnv(authEnvSchema, env, { secrets: AUTH_SECRET_VARS });
+}
+
+export function authConfigFromEnv(env: AuthEnv): AuthConfig {
+  return {
+    issuer: env.AUTH_ISSUER,
+    audience: env.AUTH_AUDIENCE,
+    accessTokenTtlSeconds: env.AUTH_ACCESS_TOKEN_TTL_SECONDS,
+    chatTicketTtlSeconds: env.AUTH_CHAT_TICKET_TTL_SECONDS,
+    refreshIdleSeconds: env.AUTH_REFRESH_IDLE_SECONDS,
+    refreshAbsoluteSeconds: env.AUTH_REFRESH_ABSOLUTE_SECONDS,
+    trustProxyHops: env.TRUST_PROXY_HOPS,
+    rateLimits: {
+      loginIp: env.AUTH_RATE_LOGIN_IP,
+      loginAccount: env.AUTH_RATE_LOGIN_ACCOUNT,
+      registerIp: env.AUTH_RATE_REGISTER_IP,
+      refreshIp: env.AUTH_RATE_REFRESH_IP,
+      refreshAccount: env.AUTH_RATE_REFRESH_ACCOUNT,
+    },
+    argon2: { memoryCost: env.AUTH_ARGON2_MEMORY_KIB, timeCost: env.AUTH_ARGON2_TIME_COST, parallelism: env.AUTH_ARGON2_PARALLELISM },
+  };
+}

@@ -1,0 +1,86 @@
+import { z } from "zod";
+
+/** Thrown when the environment does not satisfy a service's schema; the message names every bad variable. */
+export class EnvError extends Error {
+  readonly problems: string[];
+  constructor(problems: string[]) {
+    super(`invalid environment:\n${problems.map((p) => `  ${p}`).join("\n")}`);
+    this.name = "EnvError";
+    this.problems = problems;
+  }
+}
+
+export interface ParseEnvOptions {
+  /** Variables whose values are never repeated in an error message (only their length is). */
+  secrets?: readonly string[];
+}
+
+function describeValue(name: string, value: unknown, secrets: ReadonlySet<string>): string {
+  if (value === undefined) return "it is not set";
+  if (secrets.has(name)) return `got a value of ${String(value).length} characters (hidden: secret)`;
+  return `got ${JSON.stringify(value)}`;
+}
+
+/**
+ * Validates `env` against `schema` (a zod object keyed by variable name). On failure every problem is
+ * reported as `NAME: rule, got "value"`, with secret values hidden.
+ */
+export function parseEnv<S extends z.ZodObject>(
+  schema: S,
+  env: Record<string, string | undefined>,
+  options: ParseEnvOptions = {},
+): z.infer<S> {
+  const result = schema.safeParse(env);
+  if (result.success) return result.data;
+  const secrets = new Set(options.secrets ?? []);
+  const problems = result.error.issues.map((issue) => {
+    const name = String(issue.path[0] ?? "(environment)");
+    const rest = issue.path.slice(1).join(".");
+    const where = rest ? `${name} (${rest})` : name;
+    return `${where}: ${issue.message}, ${describeValue(name, env[name], secrets)}`;
+  });
+  throw new EnvError(problems);
+}
+
+/** A TCP port number, given as a decimal string. */
+export const portVar = (fallback: number) =>
+  z.coerce
+    .number({ error: "expected a port number" })
+    .int({ error: "expected an integer port" })
+    .min(1, { error: "expected a port between 1 and 65535" })
+    .max(65535, { error: "expected a port between 1 and 65535" })
+    .default(fallback);
+
+/** A positive integer with an optional lower bound, given as a decimal string. */
+export const intVar = (fallback: number, min = 1) =>
+  z.coerce
+    .number({ error: "expected a number" })
+    .int({ error: "expected an integer" })
+    .min(min, { error: `expected an integer ≥ ${min}` })
+    .default(fallback);
+
+/** A URL whose scheme is one of `protocols` (for example `postgres:`). */
+export const urlVar = (protocols: readonly string[]) =>
+  z.string({ error: "is required" }).refine(
+    (value) => {
+      try {
+        return protocols.includes(new URL(value).protocol);
+      } catch {
+        return false;
+      }
+    },
+    { error: `expected a URL with scheme ${protocols.map((p) => p.replace(/:$/, "")).join(" or ")}` },
+  );
+
+export const logLevelVar = z.enum(["debug", "info", "warn", "error"], { error: "expected debug, info, warn or error" }).default("info");
+
+/** The variables every service reads. */
+export const baseEnvSchema = z.object({
+  PORT: portVar(8080),
+  HOST: z.string().min(1).default("0.0.0.0"),
+  LOG_LEVEL: logLevelVar,
+  /** How many reverse proxies (the edge gateway) sit in front; their X-Forwarded-For entries are trusted. */
+  TRUST_PROXY_HOPS: intVar(0, 0),
+  /** How long graceful shutdown waits for in-flight requests before closing their connections. */
+  SHUTDOWN_DRAIN_MS: intVar(10_000, 0),
+});
