@@ -3,16 +3,13 @@ import { z } from "zod";
 import type { AlertRule } from "./alert-rule.ts";
 import { parseObservabilityInput } from "./input-errors.ts";
 import { platformAlerts } from "./platform-alerts.ts";
+import { scrapeJobName } from "./scrape-job.ts";
 import { securityAlerts } from "./security-alerts.ts";
 import { sloAlerts } from "./slo-alerts.ts";
 
 const kubernetesName = z
   .string()
   .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, { error: "expected a Kubernetes name (a-z, 0-9, '-')" });
-/** Scrape job names end up inside PromQL label matchers, so quotes and backslashes are refused outright. */
-const jobName = z
-  .string()
-  .regex(/^[A-Za-z0-9_.:/-]+$/, { error: "expected a scrape job name (A-Z a-z 0-9 _ . : / -)" });
 const ratio = z.number().gt(0, { error: "expected a ratio > 0" }).lt(1, { error: "expected a ratio < 1" });
 const positive = z.number().gt(0, { error: "expected a number > 0" });
 const perMinute = z.number().gt(0, { error: "expected a rate per minute > 0" });
@@ -30,7 +27,7 @@ export const prometheusRulesInputSchema = z.object({
   runbookBaseUrl: z
     .string()
     .regex(/^https:\/\/[^\s#]+$/, { error: "expected an https URL without a fragment" }),
-  jobs: z.object({ livekit: jobName }),
+  jobs: z.object({ livekit: scrapeJobName }),
   /** Namespaces whose crash-looping pods page us; kube-prometheus-stack's own rules cover the rest. */
   watchedNamespaces: z.array(kubernetesName).min(1, { error: "expected at least one namespace" }),
   api: z

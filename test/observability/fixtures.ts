@@ -1,4 +1,5 @@
 import type { AlertmanagerConfigInput } from "../../components/observability/alertmanager.ts";
+import type { PlatformDashboardsInput } from "../../components/observability/dashboards/platform-dashboards.ts";
 import type { PrometheusRulesInput } from "../../components/observability/rules.ts";
 
 /** Rule inputs shaped like the staging and production stacks (media node sizes: ../shared/reference/livekit.md §4.5). */
@@ -83,4 +84,11 @@ export const productionAlertmanagerInput: AlertmanagerConfigInput = {
   ],
   routes: { critical: "oncall-page", warning: "ops-channel", info: "info-digest" },
   defaultReceiver: "ops-channel",
+};
+
+/** Dashboard inputs for production: the same job names and media node shape as the rules above. */
+export const productionDashboardsInput: PlatformDashboardsInput = {
+  livekitJob: "livekit",
+  turnNodeJob: "turn-nodes",
+  mediaNode: { vcpus: 16, nicGbps: 10 },
 };
