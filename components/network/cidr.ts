@@ -16,7 +16,8 @@ export function parseCidr(text: string): Cidr {
   const address = ((octets[0]! << 24) | (octets[1]! << 16) | (octets[2]! << 8) | octets[3]!) >>> 0;
   const size = 2 ** (32 - prefix);
   const start = Math.floor(address / size) * size;
-  if (start !== address) throw new Error(`"${text}" has host bits set (network address is ${formatAddress(start)})`);
+  if (start !== address)
+    throw new Error(`"${text}" has host bits set (network address is ${formatAddress(start)})`);
   return { text, start, end: start + size - 1, prefix };
 }
 

@@ -30,7 +30,8 @@ export function ephemeralRanges(stack: string): NetworkRanges {
 }
 
 export function slotRanges(slot: number): NetworkRanges {
-  if (!Number.isInteger(slot) || slot < 0 || slot >= EPHEMERAL_SLOTS) throw new Error(`slot ${slot} out of range`);
+  if (!Number.isInteger(slot) || slot < 0 || slot >= EPHEMERAL_SLOTS)
+    throw new Error(`slot ${slot} out of range`);
   return {
     vpcCidr: cidrFrom(parseCidr("10.30.0.0/16").start + slot * 256, 24),
     clusterSubnet: cidrFrom(parseCidr("10.160.0.0/13").start + slot * 4096, 20),
@@ -47,10 +48,14 @@ export function rangeProblems(ranges: NetworkRanges): { setting: keyof NetworkRa
     serviceSubnet: parseCidr(ranges.serviceSubnet),
   };
   for (const key of Object.keys(parsed) as (keyof NetworkRanges)[]) {
-    if (!isPrivate(parsed[key])) problems.push({ setting: key, problem: "expected an RFC 1918 private range" });
+    if (!isPrivate(parsed[key]))
+      problems.push({ setting: key, problem: "expected an RFC 1918 private range" });
   }
   if (parsed.clusterSubnet.prefix > MIN_POD_PREFIX) {
-    problems.push({ setting: "clusterSubnet", problem: `expected a /${MIN_POD_PREFIX} or larger pod subnet (DOKS minimum)` });
+    problems.push({
+      setting: "clusterSubnet",
+      problem: `expected a /${MIN_POD_PREFIX} or larger pod subnet (DOKS minimum)`,
+    });
   }
   if (parsed.serviceSubnet.prefix > MIN_SERVICE_PREFIX) {
     problems.push({

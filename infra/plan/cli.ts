@@ -2,7 +2,7 @@ import { writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { ConfigError } from "../../stacks/loader.ts";
 import { stableStringify, toPlanDocument } from "./graph-json.ts";
-import { PROJECT_ROOT, planStack } from "./plan.ts";
+import { planStack } from "./plan.ts";
 import { renderPlanTree } from "./render-tree.ts";
 import { listStacks, StackFileError } from "./stack-file.ts";
 
@@ -11,7 +11,7 @@ const USAGE = `usage: npm run plan -- --stack <name> [--json <file>]
 Runs the GoMeet Pulumi program offline (in-process mock engine, no cloud, no credentials) for the stack
 described by Pulumi.<name>.yaml and prints what it would create.
 
-  --stack <name>   stack to plan (${listStacks(PROJECT_ROOT).join(", ")})
+  --stack <name>   stack to plan (${listStacks(process.cwd()).join(", ") || "no Pulumi.<stack>.yaml here"})
   --json <file>    also write the normalized plan graph to <file> (stable order, secrets redacted)
   --help           this text`;
 
@@ -37,7 +37,7 @@ async function main(): Promise<number> {
   const started = Date.now();
   process.stderr.write(`plan: running the program for stack ${values.stack} under the offline engine…\n`);
   try {
-    const graph = await planStack(values.stack);
+    const graph = await planStack(values.stack, process.cwd());
     process.stdout.write(renderPlanTree(graph));
     if (values.json) {
       writeFileSync(values.json, stableStringify(toPlanDocument(graph)));

@@ -36,6 +36,11 @@ export interface ProgramRun {
   secretKeys: string[];
   /** The program to run inside the mock engine (the same function `pulumi up` runs). */
   program: () => unknown;
+  /**
+   * Called with every secret value the engine redacts. Tests use it to prove that no such value reaches the
+   * printed plan or its JSON; the plan commands never set it.
+   */
+  onSecret?: (value: unknown) => void;
 }
 
 // The mock monitor speaks the engine's gRPC request objects; only these getters are used here.
@@ -85,20 +90,28 @@ async function record(run: ProgramRun): Promise<PlanGraph> {
   const resources = new Map<string, PlannedResource>();
   let stackOutputs: unknown = {};
   const failures: Error[] = [];
+  const mockFailures: Error[] = [];
 
   await pulumi.runtime.setMocks(
     {
+      // A missing model is recorded and answered with a neutral value rather than thrown: a throw here would
+      // surface as an unhandled rejection inside the SDK. The plan then fails with this error once it is done.
       newResource(args) {
         if (!args.custom) return { id: undefined, state: {} };
         const urn = `${args.type}::${args.name}`;
-        return fakeResource(args.type, urn, args.name, plainInputs(args.inputs));
+        try {
+          return fakeResource(args.type, urn, args.name, plainInputs(args.inputs));
+        } catch (error) {
+          mockFailures.push(error as Error);
+          return { id: `unmodelled-${args.name}`, state: {} };
+        }
       },
       call(args) {
         try {
           return fakeInvoke(args.token, plainInputs(args.inputs));
         } catch (error) {
-          failures.push(error as Error);
-          throw error;
+          mockFailures.push(error as Error);
+          return {};
         }
       },
     },
@@ -114,7 +127,10 @@ async function record(run: ProgramRun): Promise<PlanGraph> {
   monitor.registerResource = async (req, cb) => {
     await register(req, (error, response) => {
       if (!error && response) {
-        const { value, secretPaths } = redact(pulumi.runtime.deserializeProperties(req.getObject() as never));
+        const { value, secretPaths } = redact(
+          pulumi.runtime.deserializeProperties(req.getObject() as never),
+          run.onSecret,
+        );
         const dependencies = new Set(req.getDependenciesList());
         req.getPropertydependenciesMap().forEach((deps) => {
           for (const urn of deps.getUrnsList()) dependencies.add(urn);
@@ -163,9 +179,11 @@ async function record(run: ProgramRun): Promise<PlanGraph> {
   } finally {
     process.off("unhandledRejection", onRejection);
   }
-  if (failures.length > 0) throw failures[0];
+  // What the mock engine refused explains any error the program hit afterwards, so it comes first.
+  const first = mockFailures[0] ?? failures[0];
+  if (first) throw first;
 
-  const outputs = redact(stackOutputs);
+  const outputs = redact(stackOutputs, run.onSecret);
   return {
     project: run.project,
     stack: run.stack,
@@ -190,11 +208,15 @@ function unwrapSecrets(value: unknown): unknown {
 }
 
 /** Replaces every secret (RPC secret wrapper) with the placeholder and lists the paths where secrets were. */
-export function redact(value: unknown): { value: unknown; secretPaths: string[] } {
+export function redact(
+  value: unknown,
+  onSecret?: (value: unknown) => void,
+): { value: unknown; secretPaths: string[] } {
   const secretPaths: string[] = [];
   const walk = (v: unknown, path: string): unknown => {
     if (pulumi.runtime.isRpcSecret(v)) {
       secretPaths.push(path || "(root)");
+      onSecret?.(unwrapSecrets(v));
       return SECRET_PLACEHOLDER;
     }
     if (pulumi.Resource.isInstance(v)) return "[resource reference]";

@@ -19,6 +19,8 @@ export interface InlineStack {
   overrides?: PlatformOverrides | Record<string, unknown>;
   /** Secret config values by key (without the `gomeet:` prefix), e.g. `{ alertSlackWebhookUrl: "https://…" }`. */
   secrets?: Record<string, string>;
+  /** See ProgramRun.onSecret. */
+  onSecret?: (value: unknown) => void;
 }
 
 /** Plans a stack from config given in code — what the infrastructure tests use. */
@@ -36,5 +38,6 @@ export async function planInline(input: InlineStack): Promise<PlanGraph> {
     config,
     secretKeys,
     program: runPlatformProgram,
+    ...(input.onSecret ? { onSecret: input.onSecret } : {}),
   });
 }

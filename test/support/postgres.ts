@@ -60,7 +60,10 @@ export async function startPostgres(): Promise<PostgresServer> {
  * Creates a fresh, uniquely named database on the server behind `adminUrl` and returns its URL
  * plus a function that drops it. Tests use one database each so they never see each other's rows.
  */
-export async function createTestDatabase(adminUrl: string, label = "test"): Promise<{ url: string; drop(): Promise<void> }> {
+export async function createTestDatabase(
+  adminUrl: string,
+  label = "test",
+): Promise<{ url: string; drop(): Promise<void> }> {
   const name = `${label.replace(/[^a-z0-9_]/gi, "_").toLowerCase()}_${randomBytes(6).toString("hex")}`;
   const admin = postgres(adminUrl, { max: 1, onnotice: () => undefined });
   try {

@@ -16,7 +16,9 @@ export interface RedisServer {
 export async function startRedis(): Promise<RedisServer> {
   const binary = findExecutable("redis-server", ["/usr/bin", "/usr/local/bin"]);
   if (!binary) {
-    throw new Error("redis-server not found: install it with `apt-get install redis-server` or set REDIS_URL");
+    throw new Error(
+      "redis-server not found: install it with `apt-get install redis-server` or set REDIS_URL",
+    );
   }
   const dir = mkdtempSync(join(tmpdir(), "gomeet-redis-"));
   const port = await freePort();
@@ -36,7 +38,11 @@ export async function startRedis(): Promise<RedisServer> {
   try {
     await waitFor("redis-server to answer PING", async () => {
       if (server.child.exitCode !== null) throw new Error(`redis-server exited:\n${server.output()}`);
-      const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+      const client = new Redis(url, {
+        lazyConnect: true,
+        maxRetriesPerRequest: 0,
+        retryStrategy: () => null,
+      });
       client.on("error", () => undefined);
       try {
         await client.connect();

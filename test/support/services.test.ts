@@ -1,5 +1,5 @@
-import postgres from "postgres";
 import { Redis } from "ioredis";
+import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { createTestDatabase } from "./postgres.ts";
 import { type RedisServer, useTestRedis } from "./redis.ts";

@@ -1,0 +1,101 @@
+import type * as pulumi from "@pulumi/pulumi";
+import { Cluster } from "../../components/cluster/cluster.ts";
+import { Postgres } from "../../components/data/postgres.ts";
+import { Valkey } from "../../components/data/valkey.ts";
+import { DnsZone, fqdn } from "../../components/edge/dns.ts";
+import { Registry } from "../../components/edge/registry.ts";
+import { Storage } from "../../components/edge/storage.ts";
+import type { StackIdentity } from "../../components/naming.ts";
+import { Network } from "../../components/network/network.ts";
+import type { PlatformConfig } from "../../stacks/schema.ts";
+
+/** The DigitalOcean layer every other layer builds on (issue: cloud layer). */
+export interface CloudLayer {
+  network: Network;
+  cluster: Cluster;
+  postgres: Postgres;
+  valkey: Valkey;
+  dns: DnsZone;
+  storage: Storage;
+  /** `registry.digitalocean.com/<name>`: where service images are pulled from. */
+  registryEndpoint: string;
+  /** DigitalOcean URNs of what this layer created that a project can hold. */
+  projectResources: pulumi.Input<string>[];
+}
+
+/** The day DigitalOcean may patch managed databases: the cluster's window day, or Sunday when it is "any". */
+function databaseMaintenanceDay(config: PlatformConfig): string {
+  const day = config.cluster.maintenanceWindow.day;
+  return day === "any" ? "sunday" : day;
+}
+
+export function createCloudLayer(identity: StackIdentity, config: PlatformConfig): CloudLayer {
+  const network = new Network("network", {
+    identity,
+    region: config.region,
+    vpcCidr: config.network.vpcCidr,
+  });
+  const registry = config.registry.manage
+    ? new Registry("registry", {
+        name: config.registry.name,
+        region: config.region,
+        tier: config.registry.tier,
+      })
+    : undefined;
+  const cluster = new Cluster("cluster", {
+    identity,
+    region: config.region,
+    vpcId: network.vpcId,
+    network: config.network,
+    cluster: config.cluster,
+    registry: registry?.registry,
+    protect: config.protect,
+  });
+  const maintenanceDay = databaseMaintenanceDay(config);
+  const postgres = new Postgres("postgres", {
+    identity,
+    region: config.region,
+    vpcId: network.vpcId,
+    clusterId: cluster.clusterId,
+    postgres: config.postgres,
+    maintenanceDay,
+    protect: config.protect,
+  });
+  const valkey = new Valkey("valkey", {
+    identity,
+    region: config.region,
+    vpcId: network.vpcId,
+    clusterId: cluster.clusterId,
+    valkey: config.valkey,
+    maintenanceDay,
+    protect: config.protect,
+  });
+  const dns = new DnsZone("dns", { domain: config.domain });
+  const storage = new Storage("storage", {
+    identity,
+    region: config.region,
+    domain: config.domain,
+    cdnTtlSeconds: config.cdn.ttlSeconds,
+    recordingRetentionDays: config.cdn.recordingRetentionDays,
+    zone: dns.zone,
+  });
+  dns.addRecords(storage, "storage", [
+    { name: "cdn", type: "CNAME", value: fqdn(storage.cdnEndpoint), ttl: 3600 },
+  ]);
+  return {
+    network,
+    cluster,
+    postgres,
+    valkey,
+    dns,
+    storage,
+    registryEndpoint: `registry.digitalocean.com/${config.registry.name}`,
+    projectResources: [
+      cluster.clusterUrn,
+      postgres.clusterUrn,
+      valkey.clusterUrn,
+      dns.domainUrn,
+      ...storage.bucketUrns,
+    ],
+  };
+}
