@@ -30,8 +30,8 @@ const rateVar = (fallback: string) =>
     .transform((text, ctx) => {
       try {
         return parseRateLimitRule(text);
-      } catch (error) {
-        ctx.addIssue({ code: "custom", message: (error as Error).message });
+      } catch {
+        ctx.addIssue({ code: "custom", message: "expected LIMIT/WINDOW such as 20/1m, 5/30s or 100/1h" });
         return z.NEVER;
       }
     });

@@ -35,10 +35,15 @@ function redact(value: unknown, depth = 0): unknown {
   return out;
 }
 
-/** Turns an unknown thrown value into loggable fields: name, message, code and stack, nothing else. */
+/**
+ * Turns an unknown thrown value into loggable fields: name, message, code and stack, nothing else (a
+ * configuration error carries its list of problems instead of a stack: it is the operator's to fix).
+ */
 export function errorFields(error: unknown): LogFields {
   if (error instanceof Error) {
     const code = (error as { code?: unknown }).code;
+    const problems = (error as { problems?: unknown }).problems;
+    if (Array.isArray(problems)) return { error: { name: error.name, message: error.message, problems } };
     return { error: { name: error.name, message: error.message, ...(code ? { code } : {}), stack: error.stack } };
   }
   return { error: { message: String(error) } };

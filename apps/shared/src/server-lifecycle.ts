@@ -41,11 +41,15 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       service.lifecycle.draining = true;
       service.logger.info("shutting down", { reason, drainMs: options.drainMs });
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      if ("closeIdleConnections" in server) server.closeIdleConnections();
+      // Keep-alive connections that finish their request while draining become idle: close them as they do.
+      const idleSweep = setInterval(() => {
+        if ("closeIdleConnections" in server) server.closeIdleConnections();
+      }, 50);
       const forced = setTimeout(() => {
         if ("closeAllConnections" in server) server.closeAllConnections();
       }, options.drainMs);
       await closed;
+      clearInterval(idleSweep);
       clearTimeout(forced);
       for (const close of options.onClose ?? []) {
         try {

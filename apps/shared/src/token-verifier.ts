@@ -35,6 +35,8 @@ export interface TokenVerifierOptions {
   clockToleranceSeconds?: number;
   /** How long a fetched JWKS is trusted before it is fetched again (default 10 min, jose's default). */
   jwksCacheMaxAgeMs?: number;
+  /** Shortest gap between two fetches triggered by unknown kids (default 30 s, jose's default). */
+  jwksCooldownMs?: number;
 }
 
 export interface TokenVerifier {
@@ -56,7 +58,10 @@ function describeFailure(error: unknown): { code: string; detail: string } {
 export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifier {
   const keys =
     typeof options.jwks === "string" || options.jwks instanceof URL
-      ? createRemoteJWKSet(new URL(options.jwks), { cacheMaxAge: options.jwksCacheMaxAgeMs ?? 600_000 })
+      ? createRemoteJWKSet(new URL(options.jwks), {
+          cacheMaxAge: options.jwksCacheMaxAgeMs ?? 600_000,
+          cooldownDuration: options.jwksCooldownMs ?? 30_000,
+        })
       : createLocalJWKSet(options.jwks);
   const type = options.type ?? ACCESS_TOKEN_TYPE;
   const algorithms = options.algorithms ?? ["EdDSA", "ES256"];
