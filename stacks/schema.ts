@@ -156,6 +156,14 @@ export const platformSchema = z.strictObject({
     }),
   }),
   postgres: z.strictObject({
+    /**
+     * The cluster's name when it is not `gomeet-<stack>-pg`: after a point-in-time restore the stack adopts the
+     * restored cluster under its own name (docs/runbooks/postgres-restore.md).
+     */
+    clusterName: z
+      .string()
+      .regex(/^[a-z][a-z0-9-]{2,62}$/, { message: "expected 3-63 lower-case letters, digits or dashes" })
+      .optional(),
     version: z.enum(["15", "16", "17", "18"], {
       message: "expected a PostgreSQL major version 15, 16, 17 or 18",
     }),

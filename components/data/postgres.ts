@@ -53,7 +53,7 @@ export class Postgres extends pulumi.ComponentResource {
     const cluster = new digitalocean.DatabaseCluster(
       `${name}-cluster`,
       {
-        name: resourceName(args.identity, "pg"),
+        name: config.clusterName ?? resourceName(args.identity, "pg"),
         engine: "pg",
         version: config.version,
         size: config.size,
