@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs every program the test suite drives, when it is missing:
 #   Debian: postgresql, redis-server, coturn (turnserver, turnutils_uclient), prometheus (promtool),
-#           prometheus-alertmanager (alertmanager, amtool), cloud-init (schema check)
+#           prometheus-alertmanager (alertmanager, amtool), prometheus-node-exporter (metric names),
+#           cloud-init (schema check), openssl and iproute2 (test certificates, `ss`), time (benchmarks)
 #   Go:     livekit-server v1.13.5 (binary `server`, moved to .tools/bin/livekit-server)
 # Idempotent: a second run only checks. Needs root (or sudo) for apt-get.
 set -euo pipefail
@@ -17,6 +18,10 @@ command -v redis-server >/dev/null || need_apt+=(redis-server)
 command -v turnserver >/dev/null || [ -x /usr/bin/turnserver ] || need_apt+=(coturn)
 command -v promtool >/dev/null || need_apt+=(prometheus)
 command -v amtool >/dev/null || need_apt+=(prometheus-alertmanager)
+[ -x /usr/bin/prometheus-node-exporter ] || need_apt+=(prometheus-node-exporter)
+command -v openssl >/dev/null || need_apt+=(openssl)
+command -v ss >/dev/null || need_apt+=(iproute2)
+[ -x /usr/bin/time ] || need_apt+=(time)
 command -v cloud-init >/dev/null || need_apt+=(cloud-init)
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need_apt+=(postgresql)
 
