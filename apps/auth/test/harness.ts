@@ -3,6 +3,7 @@ import type { JWK } from "jose";
 import { createTestDatabase } from "../../../test/support/postgres.ts";
 import { type RedisServer, useTestRedis } from "../../../test/support/redis.ts";
 import { createDatabase, createLogger, createRedis, type Database, redisReady, runMigrations, type ServiceApp } from "../../shared/src/index.ts";
+export { metricValue } from "../../shared/test/metrics-text.ts";
 import { createAuthApp } from "../src/app.ts";
 import type { AuthConfig } from "../src/config.ts";
 import { AUTH_MIGRATIONS_DIR } from "../src/migrate.ts";
@@ -116,14 +117,3 @@ export async function signIn(h: AuthHarness, email: string, password: string): P
   return { email, password, id: row!.id, accessToken: body.accessToken, refreshToken: body.refreshToken, sessionId: body.sessionId };
 }
 
-/** Sum of the samples of `name` in Prometheus text whose labels include every one of `labels`. */
-export function metricValue(text: string, name: string, labels: Record<string, string> = {}): number {
-  let total = 0;
-  for (const line of text.split("\n")) {
-    const match = /^([a-zA-Z_:][\w:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
-    if (!match || match[1] !== name) continue;
-    const present = Object.fromEntries([...(match[2] ?? "").matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)].map((m) => [m[1], m[2]]));
-    if (Object.entries(labels).every(([k, v]) => present[k] === v)) total += Number(match[3]);
-  }
-  return total;
-}
