@@ -1,5 +1,5 @@
-import type { Redis } from "ioredis";
 import type { MiddlewareHandler } from "hono";
+import type { Redis } from "ioredis";
 import { Counter } from "prom-client";
 import {
   ApiError,
@@ -41,7 +41,8 @@ export function createAuthApp(deps: AuthAppDeps): ServiceApp {
   const { sql, redis, config } = deps;
   const service = createApp({
     service: "auth",
-    description: "Users, sessions, access tokens, refresh tokens, chat tickets and the JWKS. Errors are application/problem+json.",
+    description:
+      "Users, sessions, access tokens, refresh tokens, chat tickets and the JWKS. Errors are application/problem+json.",
     logger: deps.logger,
     ...(deps.metrics ? { metrics: deps.metrics } : {}),
     readiness: [
@@ -52,10 +53,18 @@ export function createAuthApp(deps: AuthAppDeps): ServiceApp {
   const { metrics } = service;
 
   const limiters = Object.fromEntries(
-    (Object.entries(config.rateLimits) as [keyof AuthRateLimits, AuthRateLimits[keyof AuthRateLimits]][]).map(([name, rule]) => [
-      name,
-      createRateLimiter({ redis, name: `auth_${name.replace(/[A-Z]/g, (ch) => `_${ch.toLowerCase()}`)}`, rule, prefix: "gomeet:auth", metrics }),
-    ]),
+    (Object.entries(config.rateLimits) as [keyof AuthRateLimits, AuthRateLimits[keyof AuthRateLimits]][]).map(
+      ([name, rule]) => [
+        name,
+        createRateLimiter({
+          redis,
+          name: `auth_${name.replace(/[A-Z]/g, (ch) => `_${ch.toLowerCase()}`)}`,
+          rule,
+          prefix: "gomeet:auth",
+          metrics,
+        }),
+      ],
+    ),
   ) as AuthContext["limiters"];
 
   const loginFailures = new Counter({
@@ -73,9 +82,11 @@ export function createAuthApp(deps: AuthAppDeps): ServiceApp {
   });
   const bearer = requireAuth(verifier) as unknown as MiddlewareHandler<AuthEnv>;
 
-  const sessionEnded = (c: Parameters<MiddlewareHandler<AuthEnv>>[0], code: string, detail: string): never => {
+  const sessionEnded = (code: string, detail: string): never => {
     metrics.authDenied.inc({ status: "401" });
-    throw new ApiError(401, code, detail, { headers: { "www-authenticate": `Bearer error="invalid_token"` } });
+    throw new ApiError(401, code, detail, {
+      headers: { "www-authenticate": `Bearer error="invalid_token"` },
+    });
   };
 
   const requireSession: MiddlewareHandler<AuthEnv> = (c, next) =>
@@ -83,11 +94,14 @@ export function createAuthApp(deps: AuthAppDeps): ServiceApp {
       const principal = c.get("principal");
       const sessionId = principal.sessionId;
       if (!sessionId || !UUID.test(sessionId) || !UUID.test(principal.subject)) {
-        return sessionEnded(c, "invalid_token", "token rejected: it does not name a session");
+        return sessionEnded("invalid_token", "token rejected: it does not name a session");
       }
-      const [user, open] = await Promise.all([findUserById(sql, principal.subject), isSessionOpen(sql, sessionId, principal.subject)]);
-      if (!user || !open) return sessionEnded(c, "session_ended", "the session of this token has ended");
-      if (user.disabledAt) return sessionEnded(c, "account_disabled", "this account is disabled");
+      const [user, open] = await Promise.all([
+        findUserById(sql, principal.subject),
+        isSessionOpen(sql, sessionId, principal.subject),
+      ]);
+      if (!user || !open) return sessionEnded("session_ended", "the session of this token has ended");
+      if (user.disabledAt) return sessionEnded("account_disabled", "this account is disabled");
       c.set("account", user);
       await next();
     });

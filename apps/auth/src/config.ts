@@ -1,5 +1,12 @@
 import { z } from "zod";
-import { baseEnvSchema, intVar, parseEnv, parseRateLimitRule, type RateLimitRule, urlVar } from "../../shared/src/index.ts";
+import {
+  baseEnvSchema,
+  intVar,
+  parseEnv,
+  parseRateLimitRule,
+  type RateLimitRule,
+  urlVar,
+} from "../../shared/src/index.ts";
 import { type Argon2Params, checkArgon2Params } from "./passwords.ts";
 
 export interface AuthRateLimits {
@@ -44,10 +51,16 @@ export const authEnvSchema = baseEnvSchema
     REDIS_URL: urlVar(["redis:", "rediss:"]),
     AUTH_ISSUER: urlVar(["https:", "http:"]),
     AUTH_AUDIENCE: z.string().min(1).default("gomeet"),
-    AUTH_SIGNING_KEYS: z.string({ error: "is required (a JWK set JSON; generate one with `tsx apps/auth/src/keygen.ts`)" }).min(1),
+    AUTH_SIGNING_KEYS: z
+      .string({ error: "is required (a JWK set JSON; generate one with `tsx apps/auth/src/keygen.ts`)" })
+      .min(1),
     AUTH_SIGNING_KID: z.string().min(1).optional(),
-    AUTH_ACCESS_TOKEN_TTL_SECONDS: intVar(300, 30).pipe(z.number().max(3600, { error: "expected at most 3600 s" })),
-    AUTH_CHAT_TICKET_TTL_SECONDS: intVar(60, 5).pipe(z.number().max(300, { error: "expected at most 300 s" })),
+    AUTH_ACCESS_TOKEN_TTL_SECONDS: intVar(300, 30).pipe(
+      z.number().max(3600, { error: "expected at most 3600 s" }),
+    ),
+    AUTH_CHAT_TICKET_TTL_SECONDS: intVar(60, 5).pipe(
+      z.number().max(300, { error: "expected at most 300 s" }),
+    ),
     AUTH_REFRESH_IDLE_SECONDS: intVar(1800, 60),
     AUTH_REFRESH_ABSOLUTE_SECONDS: intVar(43_200, 60),
     AUTH_RATE_LOGIN_IP: rateVar("20/1m"),
@@ -61,14 +74,19 @@ export const authEnvSchema = baseEnvSchema
   })
   .superRefine((env, ctx) => {
     if (env.AUTH_REFRESH_IDLE_SECONDS > env.AUTH_REFRESH_ABSOLUTE_SECONDS) {
-      ctx.addIssue({ code: "custom", path: ["AUTH_REFRESH_IDLE_SECONDS"], message: "must not exceed AUTH_REFRESH_ABSOLUTE_SECONDS" });
+      ctx.addIssue({
+        code: "custom",
+        path: ["AUTH_REFRESH_IDLE_SECONDS"],
+        message: "must not exceed AUTH_REFRESH_ABSOLUTE_SECONDS",
+      });
     }
     const argon2Problem = checkArgon2Params({
       memoryCost: env.AUTH_ARGON2_MEMORY_KIB,
       timeCost: env.AUTH_ARGON2_TIME_COST,
       parallelism: env.AUTH_ARGON2_PARALLELISM,
     });
-    if (argon2Problem) ctx.addIssue({ code: "custom", path: ["AUTH_ARGON2_MEMORY_KIB"], message: argon2Problem });
+    if (argon2Problem)
+      ctx.addIssue({ code: "custom", path: ["AUTH_ARGON2_MEMORY_KIB"], message: argon2Problem });
   });
 
 export const AUTH_SECRET_VARS = ["DATABASE_URL", "REDIS_URL", "AUTH_SIGNING_KEYS"] as const;
@@ -95,6 +113,10 @@ export function authConfigFromEnv(env: AuthEnv): AuthConfig {
       refreshIp: env.AUTH_RATE_REFRESH_IP,
       refreshAccount: env.AUTH_RATE_REFRESH_ACCOUNT,
     },
-    argon2: { memoryCost: env.AUTH_ARGON2_MEMORY_KIB, timeCost: env.AUTH_ARGON2_TIME_COST, parallelism: env.AUTH_ARGON2_PARALLELISM },
+    argon2: {
+      memoryCost: env.AUTH_ARGON2_MEMORY_KIB,
+      timeCost: env.AUTH_ARGON2_TIME_COST,
+      parallelism: env.AUTH_ARGON2_PARALLELISM,
+    },
   };
 }

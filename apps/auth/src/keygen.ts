@@ -10,11 +10,18 @@ import type { JWK } from "jose";
 import { generateSigningKey, SIGNING_ALGORITHMS, type SigningAlgorithm } from "./signing-keys.ts";
 
 export async function keygen(args: string[]): Promise<{ jwks: { keys: JWK[] }; kid: string }> {
-  const { values } = parseArgs({ args, options: { alg: { type: "string", default: "EdDSA" }, "add-to": { type: "string" } } });
+  const { values } = parseArgs({
+    args,
+    options: { alg: { type: "string", default: "EdDSA" }, "add-to": { type: "string" } },
+  });
   if (!SIGNING_ALGORITHMS.includes(values.alg as SigningAlgorithm)) {
-    throw new Error(`--alg must be one of ${SIGNING_ALGORITHMS.join(", ")}, got ${JSON.stringify(values.alg)}`);
+    throw new Error(
+      `--alg must be one of ${SIGNING_ALGORITHMS.join(", ")}, got ${JSON.stringify(values.alg)}`,
+    );
   }
-  const existing: JWK[] = values["add-to"] ? (JSON.parse(readFileSync(values["add-to"], "utf8")) as { keys: JWK[] }).keys : [];
+  const existing: JWK[] = values["add-to"]
+    ? (JSON.parse(readFileSync(values["add-to"], "utf8")) as { keys: JWK[] }).keys
+    : [];
   const key = await generateSigningKey(values.alg as SigningAlgorithm);
   return { jwks: { keys: [...existing, key] }, kid: key.kid as string };
 }

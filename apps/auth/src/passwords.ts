@@ -60,7 +60,11 @@ export async function createPasswordHasher(params: Argon2Params = DEFAULT_ARGON2
     needsRehash(stored) {
       try {
         const used = parseOptions(stored);
-        return used.algorithm !== ARGON2ID || used.memoryCost < params.memoryCost || used.timeCost < params.timeCost;
+        return (
+          used.algorithm !== ARGON2ID ||
+          used.memoryCost < params.memoryCost ||
+          used.timeCost < params.timeCost
+        );
       } catch {
         return true;
       }

@@ -4,7 +4,10 @@ import { ROLES } from "../../shared/src/index.ts";
 /** Printable text without control characters. */
 const noControlChars = (value: string) => !/[\p{Cc}\p{Cf}]/u.test(value);
 
-export const EmailSchema = z.email({ error: "expected an email address" }).max(254, { error: "expected at most 254 characters" }).openapi({ example: "ada@example.com" });
+export const EmailSchema = z
+  .email({ error: "expected an email address" })
+  .max(254, { error: "expected at most 254 characters" })
+  .openapi({ example: "ada@example.com" });
 
 /** ASVS 6.2.1 (at least 8, 15 recommended), 6.2.9 (at least 64 allowed), 6.2.5 (no composition rules). */
 export const NewPasswordSchema = z
@@ -28,13 +31,24 @@ export const DisplayNameSchema = z
   .refine(noControlChars, { error: "must not contain control characters" })
   .openapi({ example: "Ada Lovelace" });
 
-export const RegisterBody = z.object({ email: EmailSchema, displayName: DisplayNameSchema, password: NewPasswordSchema }).openapi("RegisterRequest");
-export const LoginBody = z.object({ email: EmailSchema, password: PresentedPasswordSchema }).openapi("LoginRequest");
+export const RegisterBody = z
+  .object({ email: EmailSchema, displayName: DisplayNameSchema, password: NewPasswordSchema })
+  .openapi("RegisterRequest");
+export const LoginBody = z
+  .object({ email: EmailSchema, password: PresentedPasswordSchema })
+  .openapi("LoginRequest");
 export const RefreshBody = z
-  .object({ refreshToken: z.string({ error: "expected a string" }).min(1, { error: "is required" }).max(512, { error: "expected at most 512 characters" }) })
+  .object({
+    refreshToken: z
+      .string({ error: "expected a string" })
+      .min(1, { error: "is required" })
+      .max(512, { error: "expected at most 512 characters" }),
+  })
   .openapi("RefreshRequest");
 export const UpdateProfileBody = z.object({ displayName: DisplayNameSchema }).openapi("UpdateProfileRequest");
-export const ChangePasswordBody = z.object({ currentPassword: PresentedPasswordSchema, newPassword: NewPasswordSchema }).openapi("ChangePasswordRequest");
+export const ChangePasswordBody = z
+  .object({ currentPassword: PresentedPasswordSchema, newPassword: NewPasswordSchema })
+  .openapi("ChangePasswordRequest");
 export const ChatTicketBody = z
   .object({
     meetingId: z
@@ -55,7 +69,9 @@ export const SetRolesBody = z
   .openapi("SetRolesRequest");
 
 export const IdParams = z.object({
-  id: z.uuid({ error: "expected a UUID" }).openapi({ param: { name: "id", in: "path" }, example: "0b5f6c1e-2d7a-4e8b-9c3d-1a2b3c4d5e6f" }),
+  id: z
+    .uuid({ error: "expected a UUID" })
+    .openapi({ param: { name: "id", in: "path" }, example: "0b5f6c1e-2d7a-4e8b-9c3d-1a2b3c4d5e6f" }),
 });
 
 export const ListUsersQuery = z.object({
@@ -90,7 +106,10 @@ export const TokenPairSchema = z
     accessToken: z.string(),
     expiresIn: z.number().int().openapi({ description: "access token lifetime in seconds" }),
     refreshToken: z.string().openapi({ description: "opaque; single use, rotated on every refresh" }),
-    refreshExpiresIn: z.number().int().openapi({ description: "seconds until the refresh token expires if unused (idle timeout)" }),
+    refreshExpiresIn: z
+      .number()
+      .int()
+      .openapi({ description: "seconds until the refresh token expires if unused (idle timeout)" }),
     sessionId: z.uuid(),
   })
   .openapi("TokenPair");
@@ -107,7 +126,13 @@ export const SessionSchema = z
   })
   .openapi("Session");
 
-export const ChatTicketSchema = z.object({ ticket: z.string(), expiresIn: z.number().int() }).openapi("ChatTicket");
-export const AcceptedSchema = z.object({ status: z.literal("accepted"), detail: z.string() }).openapi("Accepted");
-export const UserPageSchema = z.object({ users: z.array(UserSchema), nextCursor: z.string().nullable() }).openapi("UserPage");
+export const ChatTicketSchema = z
+  .object({ ticket: z.string(), expiresIn: z.number().int() })
+  .openapi("ChatTicket");
+export const AcceptedSchema = z
+  .object({ status: z.literal("accepted"), detail: z.string() })
+  .openapi("Accepted");
+export const UserPageSchema = z
+  .object({ users: z.array(UserSchema), nextCursor: z.string().nullable() })
+  .openapi("UserPage");
 export const JwksSchema = z.object({ keys: z.array(z.record(z.string(), z.unknown())) }).openapi("JWKS");

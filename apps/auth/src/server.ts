@@ -14,17 +14,28 @@ import { authConfigFromEnv, readAuthEnv } from "./config.ts";
 import { createPasswordHasher } from "./passwords.ts";
 import { loadSigningKeys } from "./signing-keys.ts";
 
-export async function startAuthServer(env: Record<string, string | undefined> = process.env): Promise<RunningServer> {
+export async function startAuthServer(
+  env: Record<string, string | undefined> = process.env,
+): Promise<RunningServer> {
   const vars = readAuthEnv(env);
   const config = authConfigFromEnv(vars);
   const logger = createLogger({ service: "auth", level: vars.LOG_LEVEL });
   const keys = await loadSigningKeys(vars.AUTH_SIGNING_KEYS, vars.AUTH_SIGNING_KID);
   const metrics = createServiceMetrics("auth");
-  const db = createDatabase({ url: vars.DATABASE_URL, max: vars.DATABASE_POOL_MAX, applicationName: "gomeet-auth", registry: metrics.registry });
+  const db = createDatabase({
+    url: vars.DATABASE_URL,
+    max: vars.DATABASE_POOL_MAX,
+    applicationName: "gomeet-auth",
+    registry: metrics.registry,
+  });
   const redis = createRedis({ url: vars.REDIS_URL, logger, connectionName: "gomeet-auth" });
   const hasher = await createPasswordHasher(config.argon2);
   const service = createAuthApp({ sql: db.sql, redis, config, keys, hasher, logger, metrics });
-  logger.info("signing key", { kid: keys.current.kid, alg: keys.current.alg, published: keys.publicJwks.keys.length });
+  logger.info("signing key", {
+    kid: keys.current.kid,
+    alg: keys.current.alg,
+    published: keys.publicJwks.keys.length,
+  });
   return await startServer({
     service,
     port: vars.PORT,
@@ -40,7 +51,9 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     await startAuthServer();
   } catch (error) {
     const fields = errorFields(error);
-    process.stderr.write(`${JSON.stringify({ time: new Date().toISOString(), level: "error", service: "auth", msg: "failed to start", ...fields })}\n`);
+    process.stderr.write(
+      `${JSON.stringify({ time: new Date().toISOString(), level: "error", service: "auth", msg: "failed to start", ...fields })}\n`,
+    );
     process.exit(1);
   }
 }

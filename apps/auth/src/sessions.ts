@@ -27,7 +27,13 @@ export function hashRefreshToken(token: string): Buffer {
   return createHash("sha256").update(token).digest();
 }
 
-export type RevokeReason = "logout" | "ended_by_user" | "refresh_token_reuse" | "user_disabled" | "password_changed" | "ended_by_admin";
+export type RevokeReason =
+  | "logout"
+  | "ended_by_user"
+  | "refresh_token_reuse"
+  | "user_disabled"
+  | "password_changed"
+  | "ended_by_admin";
 
 /** Starts a session (a new refresh-token family) and returns it with its first refresh token. */
 export async function startSession(
@@ -67,7 +73,14 @@ export async function rotateRefreshToken(
   const digest = hashRefreshToken(presented);
   return await sql.begin(async (tx): Promise<RotationOutcome> => {
     const [row] = await tx<
-      { sessionId: string; userId: string; usedAt: Date | null; revokedAt: Date | null; expired: boolean; disabled: boolean }[]
+      {
+        sessionId: string;
+        userId: string;
+        usedAt: Date | null;
+        revokedAt: Date | null;
+        expired: boolean;
+        disabled: boolean;
+      }[]
     >`select t.session_id as "sessionId", s.user_id as "userId", t.used_at as "usedAt", s.revoked_at as "revokedAt",
              (s.idle_expires_at <= now() or s.absolute_expires_at <= now()) as expired,
              (u.disabled_at is not null) as disabled
@@ -101,7 +114,12 @@ export async function revokeSession(sql: Queryable, sessionId: string, reason: R
 }
 
 /** Ends every open session of a user except `keep` (the caller's own, after a password change). */
-export async function revokeUserSessions(sql: Queryable, userId: string, reason: RevokeReason, keep?: string): Promise<number> {
+export async function revokeUserSessions(
+  sql: Queryable,
+  userId: string,
+  reason: RevokeReason,
+  keep?: string,
+): Promise<number> {
   const rows = await sql`update sessions set revoked_at = now(), revoked_reason = ${reason}
     where user_id = ${userId} and revoked_at is null ${keep ? sql`and id <> ${keep}` : sql``} returning id`;
   return rows.length;
@@ -109,7 +127,9 @@ export async function revokeUserSessions(sql: Queryable, userId: string, reason:
 
 /** Open sessions: not ended, and within both lifetimes. */
 export async function listOpenSessions(sql: Queryable, userId: string): Promise<SessionRow[]> {
-  return await sql<SessionRow[]>`select id, user_id as "userId", created_at as "createdAt", last_refreshed_at as "lastRefreshedAt",
+  return await sql<
+    SessionRow[]
+  >`select id, user_id as "userId", created_at as "createdAt", last_refreshed_at as "lastRefreshedAt",
       idle_expires_at as "idleExpiresAt", absolute_expires_at as "absoluteExpiresAt", user_agent as "userAgent", ip
     from sessions
     where user_id = ${userId} and revoked_at is null and idle_expires_at > now() and absolute_expires_at > now()
@@ -118,7 +138,8 @@ export async function listOpenSessions(sql: Queryable, userId: string): Promise<
 
 /** True when the session exists, belongs to `userId`, is not ended and has not expired. */
 export async function isSessionOpen(sql: Queryable, sessionId: string, userId: string): Promise<boolean> {
-  const [row] = await sql`select 1 from sessions where id = ${sessionId} and user_id = ${userId} and revoked_at is null
+  const [row] =
+    await sql`select 1 from sessions where id = ${sessionId} and user_id = ${userId} and revoked_at is null
     and idle_expires_at > now() and absolute_expires_at > now()`;
   return row !== undefined;
 }

@@ -37,10 +37,13 @@ export async function loadSigningKeys(json: string, currentKid: string | undefin
   try {
     parsed = JSON.parse(json);
   } catch {
-    throw new Error("AUTH_SIGNING_KEYS: expected a JWK set as JSON ({\"keys\": [...]}), got text that is not JSON");
+    throw new Error(
+      'AUTH_SIGNING_KEYS: expected a JWK set as JSON ({"keys": [...]}), got text that is not JSON',
+    );
   }
   const keys = (parsed as { keys?: unknown })?.keys;
-  if (!Array.isArray(keys) || keys.length === 0) throw new Error('AUTH_SIGNING_KEYS: expected {"keys": [...]} with at least one key');
+  if (!Array.isArray(keys) || keys.length === 0)
+    throw new Error('AUTH_SIGNING_KEYS: expected {"keys": [...]} with at least one key');
   const seen = new Set<string>();
   const loaded: Array<{ jwk: JWK; key: SigningKey }> = [];
   for (const [index, raw] of keys.entries()) {
@@ -50,9 +53,12 @@ export async function loadSigningKeys(json: string, currentKid: string | undefin
     if (seen.has(jwk.kid)) throw new Error(`${where}: kid ${JSON.stringify(jwk.kid)} appears twice`);
     seen.add(jwk.kid);
     if (!SIGNING_ALGORITHMS.includes(jwk.alg as SigningAlgorithm)) {
-      throw new Error(`${where} (kid ${jwk.kid}): "alg" must be one of ${SIGNING_ALGORITHMS.join(", ")}, got ${JSON.stringify(jwk.alg)}`);
+      throw new Error(
+        `${where} (kid ${jwk.kid}): "alg" must be one of ${SIGNING_ALGORITHMS.join(", ")}, got ${JSON.stringify(jwk.alg)}`,
+      );
     }
-    if (typeof jwk.d !== "string") throw new Error(`${where} (kid ${jwk.kid}): expected a private key (member "d")`);
+    if (typeof jwk.d !== "string")
+      throw new Error(`${where} (kid ${jwk.kid}): expected a private key (member "d")`);
     let privateKey: CryptoKey;
     try {
       privateKey = (await importJWK(jwk, jwk.alg)) as CryptoKey;
@@ -62,16 +68,22 @@ export async function loadSigningKeys(json: string, currentKid: string | undefin
     loaded.push({ jwk, key: { kid: jwk.kid, alg: jwk.alg as SigningAlgorithm, privateKey } });
   }
   if (currentKid === undefined && loaded.length > 1) {
-    throw new Error("AUTH_SIGNING_KID: required when AUTH_SIGNING_KEYS holds more than one key (it names the key that signs)");
+    throw new Error(
+      "AUTH_SIGNING_KID: required when AUTH_SIGNING_KEYS holds more than one key (it names the key that signs)",
+    );
   }
   const current = currentKid === undefined ? loaded[0] : loaded.find((k) => k.key.kid === currentKid);
-  if (!current) throw new Error(`AUTH_SIGNING_KID: no key with kid ${JSON.stringify(currentKid)} in AUTH_SIGNING_KEYS`);
+  if (!current)
+    throw new Error(`AUTH_SIGNING_KID: no key with kid ${JSON.stringify(currentKid)} in AUTH_SIGNING_KEYS`);
   return { current: current.key, publicJwks: { keys: loaded.map((k) => publicPart(k.jwk)) } };
 }
 
 /** A new private signing key as a JWK with a date-stamped kid. */
 export async function generateSigningKey(alg: SigningAlgorithm = "EdDSA", now = new Date()): Promise<JWK> {
-  const { privateKey } = await generateKeyPair(alg, { extractable: true, ...(alg === "EdDSA" ? { crv: "Ed25519" } : {}) });
+  const { privateKey } = await generateKeyPair(alg, {
+    extractable: true,
+    ...(alg === "EdDSA" ? { crv: "Ed25519" } : {}),
+  });
   const jwk = await exportJWK(privateKey);
   const kid = `${now.toISOString().slice(0, 10)}-${randomBytes(4).toString("hex")}`;
   return { ...jwk, kid, alg, use: "sig" };

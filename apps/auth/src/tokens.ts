@@ -24,7 +24,13 @@ export interface TokenIssuerOptions {
 export class TokenIssuer {
   constructor(private readonly options: TokenIssuerOptions) {}
 
-  private async sign(type: string, audience: string, ttlSeconds: number, subject: string, claims: Record<string, unknown>): Promise<IssuedToken> {
+  private async sign(
+    type: string,
+    audience: string,
+    ttlSeconds: number,
+    subject: string,
+    claims: Record<string, unknown>,
+  ): Promise<IssuedToken> {
     const { current } = this.options.keys;
     const now = Math.floor(Date.now() / 1000);
     const token = await new SignJWT(claims)
@@ -48,7 +54,10 @@ export class TokenIssuer {
   }
 
   /** A ticket for one meeting's chat socket: `mid` is the meeting, `name` the display name chat shows. */
-  chatTicket(user: { id: string; roles: string[]; displayName: string }, meetingId: string): Promise<IssuedToken> {
+  chatTicket(
+    user: { id: string; roles: string[]; displayName: string },
+    meetingId: string,
+  ): Promise<IssuedToken> {
     return this.sign(CHAT_TICKET_TYPE, CHAT_TICKET_AUDIENCE, this.options.chatTicketTtlSeconds, user.id, {
       roles: user.roles,
       mid: meetingId,

@@ -50,13 +50,22 @@ export async function findUserById(sql: Queryable, id: string): Promise<UserRow 
 }
 
 /** Inserts the user unless the email is taken; says nothing about which happened (no enumeration). */
-export async function insertUserIfAbsent(sql: Queryable, user: { email: string; displayName: string; passwordHash: string }): Promise<void> {
+export async function insertUserIfAbsent(
+  sql: Queryable,
+  user: { email: string; displayName: string; passwordHash: string },
+): Promise<void> {
   await sql`insert into users (email, display_name, password_hash) values (${user.email}, ${user.displayName}, ${user.passwordHash})
     on conflict (email) do nothing`;
 }
 
-export async function updateDisplayName(sql: Queryable, id: string, displayName: string): Promise<UserRow | undefined> {
-  const [row] = await sql<UserRow[]>`update users set display_name = ${displayName}, updated_at = now() where id = ${id} returning ${columns(sql)}`;
+export async function updateDisplayName(
+  sql: Queryable,
+  id: string,
+  displayName: string,
+): Promise<UserRow | undefined> {
+  const [row] = await sql<
+    UserRow[]
+  >`update users set display_name = ${displayName}, updated_at = now() where id = ${id} returning ${columns(sql)}`;
   return row;
 }
 
@@ -65,18 +74,30 @@ export async function updatePasswordHash(sql: Queryable, id: string, passwordHas
 }
 
 export async function setRoles(sql: Queryable, id: string, roles: string[]): Promise<UserRow | undefined> {
-  const [row] = await sql<UserRow[]>`update users set roles = ${roles}, updated_at = now() where id = ${id} returning ${columns(sql)}`;
+  const [row] = await sql<
+    UserRow[]
+  >`update users set roles = ${roles}, updated_at = now() where id = ${id} returning ${columns(sql)}`;
   return row;
 }
 
-export async function setDisabled(sql: Queryable, id: string, disabled: boolean): Promise<UserRow | undefined> {
-  const [row] = await sql<UserRow[]>`update users set disabled_at = ${disabled ? sql`coalesce(disabled_at, now())` : null}, updated_at = now()
+export async function setDisabled(
+  sql: Queryable,
+  id: string,
+  disabled: boolean,
+): Promise<UserRow | undefined> {
+  const [row] = await sql<
+    UserRow[]
+  >`update users set disabled_at = ${disabled ? sql`coalesce(disabled_at, now())` : null}, updated_at = now()
     where id = ${id} returning ${columns(sql)}`;
   return row;
 }
 
 /** Keyset page of users in creation order; `after` is the last (createdAt, id) of the previous page. */
-export async function listUsers(sql: Queryable, limit: number, after?: { createdAt: Date; id: string }): Promise<UserRow[]> {
+export async function listUsers(
+  sql: Queryable,
+  limit: number,
+  after?: { createdAt: Date; id: string },
+): Promise<UserRow[]> {
   return await sql<UserRow[]>`select ${columns(sql)} from users
     ${after ? sql`where (created_at, id) > (${after.createdAt}, ${after.id})` : sql``}
     order by created_at, id limit ${limit}`;

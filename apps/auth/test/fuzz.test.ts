@@ -12,7 +12,13 @@ let member: SignedInUser;
 let operations: { method: string; path: string; bodyFields: string[] }[];
 
 interface Doc {
-  paths: Record<string, Record<string, { requestBody?: { content: Record<string, { schema: { $ref?: string; properties?: object } }> } }>>;
+  paths: Record<
+    string,
+    Record<
+      string,
+      { requestBody?: { content: Record<string, { schema: { $ref?: string; properties?: object } }> } }
+    >
+  >;
   components: { schemas: Record<string, { properties?: object }> };
 }
 
@@ -24,7 +30,9 @@ beforeAll(async () => {
   operations = Object.entries(doc.paths).flatMap(([path, item]) =>
     Object.entries(item).map(([method, op]) => {
       const schema = op.requestBody?.content["application/json"]?.schema;
-      const resolved = schema?.$ref ? doc.components.schemas[schema.$ref.split("/").at(-1) as string] : schema;
+      const resolved = schema?.$ref
+        ? doc.components.schemas[schema.$ref.split("/").at(-1) as string]
+        : schema;
       return { method: method.toUpperCase(), path, bodyFields: Object.keys(resolved?.properties ?? {}) };
     }),
   );
@@ -48,10 +56,12 @@ const fieldValue = fc.oneof(
 
 const bodyOf = (fields: string[]) =>
   fc.oneof(
-    fc.dictionary(fc.constantFrom(...fields, "__proto__", "constructor", "extra"), fieldValue, { maxKeys: 5 }).map((value) => ({
-      contentType: "application/json" as string | undefined,
-      body: JSON.stringify(value) as string | undefined,
-    })),
+    fc
+      .dictionary(fc.constantFrom(...fields, "__proto__", "constructor", "extra"), fieldValue, { maxKeys: 5 })
+      .map((value) => ({
+        contentType: "application/json" as string | undefined,
+        body: JSON.stringify(value) as string | undefined,
+      })),
     jsonValue.map((value) => ({ contentType: "application/json", body: JSON.stringify(value) })),
     fc.record({
       contentType: fc.constantFrom(
@@ -63,15 +73,28 @@ const bodyOf = (fields: string[]) =>
         "application/merge-patch+json",
         undefined,
       ),
-      body: fc.oneof(fc.string(), fc.string({ unit: "binary" }), fc.constant("{\"email\":"), fc.constant(undefined)),
+      body: fc.oneof(
+        fc.string(),
+        fc.string({ unit: "binary" }),
+        fc.constant('{"email":'),
+        fc.constant(undefined),
+      ),
     }),
     fc.constant({ contentType: "application/json", body: JSON.stringify({ pad: "x".repeat(70 * 1024) }) }),
   );
 
-const pathParam = fc.oneof(fc.uuid(), fc.string({ maxLength: 60 }), fc.constantFrom("..", "%", "%00", "null", "0", "-1", "😀"));
-const query = fc.dictionary(fc.constantFrom("limit", "cursor", "x", "__proto__"), fc.oneof(fc.string({ maxLength: 30 }), fc.integer().map(String)), {
-  maxKeys: 3,
-});
+const pathParam = fc.oneof(
+  fc.uuid(),
+  fc.string({ maxLength: 60 }),
+  fc.constantFrom("..", "%", "%00", "null", "0", "-1", "😀"),
+);
+const query = fc.dictionary(
+  fc.constantFrom("limit", "cursor", "x", "__proto__"),
+  fc.oneof(fc.string({ maxLength: 30 }), fc.integer().map(String)),
+  {
+    maxKeys: 3,
+  },
+);
 const auth = fc.oneof(
   fc.constant<string | undefined>(undefined),
   fc.constant("admin"),
@@ -89,10 +112,24 @@ const STACK = /\bat [^\s]+ \(|node_modules|\/work\/|\.ts:\d+|Error: /;
 
 function secrets(): string[] {
   const key = h.privateJwks.keys[0]?.d as string;
-  return [key, admin.password, member.password, admin.refreshToken, member.refreshToken, admin.accessToken, member.accessToken];
+  return [
+    key,
+    admin.password,
+    member.password,
+    admin.refreshToken,
+    member.refreshToken,
+    admin.accessToken,
+    member.accessToken,
+  ];
 }
 
-async function send(method: string, url: string, authValue: string | undefined, xff: string, body: { contentType: string | undefined; body: string | undefined }) {
+async function send(
+  method: string,
+  url: string,
+  authValue: string | undefined,
+  xff: string,
+  body: { contentType: string | undefined; body: string | undefined },
+) {
   const headers: Record<string, string> = { "x-forwarded-for": xff };
   if (authValue === "admin") headers.authorization = `Bearer ${admin.accessToken}`;
   else if (authValue === "member") headers.authorization = `Bearer ${member.accessToken}`;
@@ -123,35 +160,65 @@ it("every operation survives malformed requests", async () => {
   const sentPasswords = new Set<string>();
   for (const op of operations) {
     // Logout with a real token would end the fixture sessions; logout is exercised with bad tokens only.
-    const authArb = op.path === "/v1/auth/logout" ? auth.filter((a) => a !== "admin" && a !== "member") : auth;
+    const authArb =
+      op.path === "/v1/auth/logout" ? auth.filter((a) => a !== "admin" && a !== "member") : auth;
     await fc.assert(
-      fc.asyncProperty(pathParam, query, authArb, forwardedFor, bodyOf(op.bodyFields.length ? op.bodyFields : ["field"]), async (param, q, a, xff, body) => {
-        if (body.body) for (const m of body.body.matchAll(/"(?:password|currentPassword|newPassword|refreshToken)":"([^"]{12,})"/g)) sentPasswords.add(m[1] as string);
-        const search = new URLSearchParams(q).toString();
-        const url = `${fill(op.path, param)}${search ? `?${search}` : ""}`;
-        await checkResponse(await send(op.method, url, a, xff, body), `${op.method} ${url}`, `${op.method} ${op.path}`);
-      }),
+      fc.asyncProperty(
+        pathParam,
+        query,
+        authArb,
+        forwardedFor,
+        bodyOf(op.bodyFields.length ? op.bodyFields : ["field"]),
+        async (param, q, a, xff, body) => {
+          if (body.body)
+            for (const m of body.body.matchAll(
+              /"(?:password|currentPassword|newPassword|refreshToken)":"([^"]{12,})"/g,
+            ))
+              sentPasswords.add(m[1] as string);
+          const search = new URLSearchParams(q).toString();
+          const url = `${fill(op.path, param)}${search ? `?${search}` : ""}`;
+          await checkResponse(
+            await send(op.method, url, a, xff, body),
+            `${op.method} ${url}`,
+            `${op.method} ${op.path}`,
+          );
+        },
+      ),
       { numRuns: 60 },
     );
   }
   // Unknown paths and methods are problems too.
   await fc.assert(
-    fc.asyncProperty(fc.constantFrom("GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"), fc.webPath(), async (method, path) => {
-      await checkResponse(await send(method, `/v1${path}`, undefined, "192.0.2.9", { contentType: undefined, body: undefined }), `${method} /v1${path}`);
-    }),
+    fc.asyncProperty(
+      fc.constantFrom("GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"),
+      fc.webPath(),
+      async (method, path) => {
+        await checkResponse(
+          await send(method, `/v1${path}`, undefined, "192.0.2.9", {
+            contentType: undefined,
+            body: undefined,
+          }),
+          `${method} /v1${path}`,
+        );
+      },
+    ),
     { numRuns: 100 },
   );
 
   // The fuzzer got past authentication everywhere it could (a real token was sent), not only to 401s.
   for (const op of operations.filter((o) => o.path !== "/v1/auth/logout")) {
     const seen = [...(statusesSeen.get(`${op.method} ${op.path}`) ?? [])];
-    expect(seen.some((s) => s !== 401 && s !== 413), `${op.method} ${op.path} only saw ${seen}`).toBe(true);
+    expect(
+      seen.some((s) => s !== 401 && s !== 413),
+      `${op.method} ${op.path} only saw ${seen}`,
+    ).toBe(true);
   }
   expect(h.logs.length).toBeGreaterThan(1000);
   const forbidden = [...secrets(), ...sentPasswords];
   for (const line of h.logs) {
     const entry = JSON.parse(line) as { level: string };
     expect(entry.level, line).not.toBe("error");
-    for (const secret of forbidden) expect(line.includes(secret), `log line leaked a secret: ${line.slice(0, 200)}`).toBe(false);
+    for (const secret of forbidden)
+      expect(line.includes(secret), `log line leaked a secret: ${line.slice(0, 200)}`).toBe(false);
   }
 }, 240_000);

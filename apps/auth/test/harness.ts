@@ -2,8 +2,18 @@ import type { Redis } from "ioredis";
 import type { JWK } from "jose";
 import { createTestDatabase } from "../../../test/support/postgres.ts";
 import { type RedisServer, useTestRedis } from "../../../test/support/redis.ts";
-import { createDatabase, createLogger, createRedis, type Database, redisReady, runMigrations, type ServiceApp } from "../../shared/src/index.ts";
+import {
+  createDatabase,
+  createLogger,
+  createRedis,
+  type Database,
+  redisReady,
+  runMigrations,
+  type ServiceApp,
+} from "../../shared/src/index.ts";
+
 export { metricValue } from "../../shared/test/metrics-text.ts";
+
 import { createAuthApp } from "../src/app.ts";
 import type { AuthConfig } from "../src/config.ts";
 import { AUTH_MIGRATIONS_DIR } from "../src/migrate.ts";
@@ -24,7 +34,13 @@ export function testConfig(overrides: Partial<AuthConfig> = {}): AuthConfig {
     refreshIdleSeconds: 1800,
     refreshAbsoluteSeconds: 43_200,
     trustProxyHops: 1,
-    rateLimits: { loginIp: generous, loginAccount: generous, registerIp: generous, refreshIp: generous, refreshAccount: generous },
+    rateLimits: {
+      loginIp: generous,
+      loginAccount: generous,
+      registerIp: generous,
+      refreshIp: generous,
+      refreshAccount: generous,
+    },
     argon2: DEFAULT_ARGON2,
     ...overrides,
   };
@@ -41,11 +57,18 @@ export interface AuthHarness {
   privateJwks: { keys: JWK[] };
   config: AuthConfig;
   logs: string[];
-  request(path: string, init?: RequestInit & { json?: unknown; token?: string; ip?: string }): Promise<Response>;
+  request(
+    path: string,
+    init?: RequestInit & { json?: unknown; token?: string; ip?: string },
+  ): Promise<Response>;
   stop(): Promise<void>;
 }
 
-export async function startAuthHarness(adminUrl: string, overrides: Partial<AuthConfig> = {}, label = "auth"): Promise<AuthHarness> {
+export async function startAuthHarness(
+  adminUrl: string,
+  overrides: Partial<AuthConfig> = {},
+  label = "auth",
+): Promise<AuthHarness> {
   const database = await createTestDatabase(adminUrl, label);
   const redisServer = await useTestRedis();
   const db = createDatabase({ url: database.url, max: 5 });
@@ -58,7 +81,14 @@ export async function startAuthHarness(adminUrl: string, overrides: Partial<Auth
   const logs: string[] = [];
   const logger = createLogger({ service: "auth", level: "debug", sink: (line) => logs.push(line) });
   const config = testConfig(overrides);
-  const service = createAuthApp({ sql: db.sql, redis, config, keys, hasher: await createPasswordHasher(config.argon2), logger });
+  const service = createAuthApp({
+    sql: db.sql,
+    redis,
+    config,
+    keys,
+    hasher: await createPasswordHasher(config.argon2),
+    logger,
+  });
   return {
     service,
     db,
@@ -75,7 +105,11 @@ export async function startAuthHarness(adminUrl: string, overrides: Partial<Auth
       if (token) headers.set("authorization", `Bearer ${token}`);
       headers.set("x-forwarded-for", ip ?? "192.0.2.1");
       return Promise.resolve(
-        service.app.request(path, { ...rest, headers, ...(json !== undefined ? { body: JSON.stringify(json) } : {}) }),
+        service.app.request(path, {
+          ...rest,
+          headers,
+          ...(json !== undefined ? { body: JSON.stringify(json) } : {}),
+        }),
       );
     },
     async stop() {
@@ -99,11 +133,17 @@ export interface SignedInUser {
 let counter = 0;
 
 /** Registers a fresh user and signs in. */
-export async function signUp(h: AuthHarness, options: { admin?: boolean; password?: string } = {}): Promise<SignedInUser> {
+export async function signUp(
+  h: AuthHarness,
+  options: { admin?: boolean; password?: string } = {},
+): Promise<SignedInUser> {
   counter += 1;
   const email = `user${counter}-${Date.now()}@example.com`;
   const password = options.password ?? `pw-${counter}-correct horse battery`;
-  const reg = await h.request("/v1/auth/register", { method: "POST", json: { email, displayName: `User ${counter}`, password } });
+  const reg = await h.request("/v1/auth/register", {
+    method: "POST",
+    json: { email, displayName: `User ${counter}`, password },
+  });
   if (reg.status !== 202) throw new Error(`register answered ${reg.status}: ${await reg.text()}`);
   if (options.admin) await h.db.sql`update users set roles = '{admin,member}' where email = ${email}`;
   return await signIn(h, email, password);
@@ -114,6 +154,12 @@ export async function signIn(h: AuthHarness, email: string, password: string): P
   if (res.status !== 200) throw new Error(`login answered ${res.status}: ${await res.text()}`);
   const body = (await res.json()) as { accessToken: string; refreshToken: string; sessionId: string };
   const [row] = await h.db.sql<{ id: string }[]>`select id from users where email = ${email}`;
-  return { email, password, id: row!.id, accessToken: body.accessToken, refreshToken: body.refreshToken, sessionId: body.sessionId };
+  return {
+    email,
+    password,
+    id: row!.id,
+    accessToken: body.accessToken,
+    refreshToken: body.refreshToken,
+    sessionId: body.sessionId,
+  };
 }
-

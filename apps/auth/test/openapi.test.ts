@@ -10,15 +10,27 @@ afterAll(async () => h.stop());
 /** "GET /v1/sessions/{id}" for every route the Hono app answers (middleware entries are method ALL). */
 function appOperations(): Set<string> {
   return new Set(
-    h.service.app.routes.filter((r) => r.method !== "ALL").map((r) => `${r.method} ${r.path.replace(/:([^/]+)/g, "{$1}")}`),
+    h.service.app.routes
+      .filter((r) => r.method !== "ALL")
+      .map((r) => `${r.method} ${r.path.replace(/:([^/]+)/g, "{$1}")}`),
   );
 }
 
-async function documentOperations(): Promise<{ doc: { openapi: string; paths: Record<string, Record<string, unknown>> }; ops: Set<string> }> {
+async function documentOperations(): Promise<{
+  doc: { openapi: string; paths: Record<string, Record<string, unknown>> };
+  ops: Set<string>;
+}> {
   const res = await h.request("/openapi.json");
   expect(res.status).toBe(200);
   const doc = (await res.json()) as { openapi: string; paths: Record<string, Record<string, unknown>> };
-  return { doc, ops: new Set(Object.entries(doc.paths).flatMap(([path, item]) => Object.keys(item).map((m) => `${m.toUpperCase()} ${path}`))) };
+  return {
+    doc,
+    ops: new Set(
+      Object.entries(doc.paths).flatMap(([path, item]) =>
+        Object.keys(item).map((m) => `${m.toUpperCase()} ${path}`),
+      ),
+    ),
+  };
 }
 
 it("serves an OpenAPI document that lists exactly the routes the app answers", async () => {

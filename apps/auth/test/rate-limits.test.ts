@@ -45,20 +45,30 @@ it("limits logins per client address", async () => {
 
 it("limits logins per account across addresses, for unknown accounts too", async () => {
   const registered = `limited-${Date.now()}@example.com`;
-  await h.request("/v1/auth/register", { method: "POST", json: { email: registered, displayName: "L", password: "long enough pw" }, ip: freshIp() });
+  await h.request("/v1/auth/register", {
+    method: "POST",
+    json: { email: registered, displayName: "L", password: "long enough pw" },
+    ip: freshIp(),
+  });
   for (const email of ["ghost@example.com", registered]) {
     for (let i = 0; i < 3; i++) expect((await login(email, freshIp())).status).toBe(401);
     await expect429(await login(email.toUpperCase(), freshIp()), 60);
   }
   const metrics = await (await h.request("/metrics")).text();
   expect(metricValue(metrics, "gomeet_auth_login_failures_total", { reason: "locked" })).toBe(2);
-  expect(metricValue(metrics, "gomeet_rate_limited_total", { service: "auth", limiter: "auth_login_account" })).toBe(2);
+  expect(
+    metricValue(metrics, "gomeet_rate_limited_total", { service: "auth", limiter: "auth_login_account" }),
+  ).toBe(2);
 });
 
 it("limits registrations per client address", async () => {
   const ip = freshIp();
   const register = (n: number) =>
-    h.request("/v1/auth/register", { method: "POST", json: { email: `r${n}-${Date.now()}@example.com`, displayName: "R", password: "long enough pw" }, ip });
+    h.request("/v1/auth/register", {
+      method: "POST",
+      json: { email: `r${n}-${Date.now()}@example.com`, displayName: "R", password: "long enough pw" },
+      ip,
+    });
   expect((await register(1)).status).toBe(202);
   expect((await register(2)).status).toBe(202);
   await expect429(await register(3), 60);
@@ -67,7 +77,8 @@ it("limits registrations per client address", async () => {
 it("limits refreshes per client address and per account, and the account limit refills", async () => {
   const user = await signUp(h);
   const ip = freshIp();
-  const refresh = (token: string, from = ip) => h.request("/v1/auth/refresh", { method: "POST", json: { refreshToken: token }, ip: from });
+  const refresh = (token: string, from = ip) =>
+    h.request("/v1/auth/refresh", { method: "POST", json: { refreshToken: token }, ip: from });
   let token = user.refreshToken;
   for (let i = 0; i < 2; i++) {
     const res = await refresh(token);
@@ -87,7 +98,9 @@ it("limits refreshes per client address and per account, and the account limit r
 
 it("shares one budget across concurrent requests (atomic in Redis)", async () => {
   const ip = freshIp();
-  const answers = await Promise.all(Array.from({ length: 20 }, (_, i) => login(`burst-${i}@example.com`, ip)));
+  const answers = await Promise.all(
+    Array.from({ length: 20 }, (_, i) => login(`burst-${i}@example.com`, ip)),
+  );
   const statuses = answers.map((r) => r.status);
   expect(statuses.filter((s) => s === 401)).toHaveLength(5);
   expect(statuses.filter((s) => s === 429)).toHaveLength(15);

@@ -1,10 +1,17 @@
 import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
-import { exportSPKI, importJWK, type JWK, SignJWT } from "jose";
+import { type CryptoKey, exportSPKI, importJWK, type JWK, SignJWT } from "jose";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { ACCESS_TOKEN_TYPE, createTokenVerifier, type TokenVerifier } from "../../shared/src/index.ts";
 import { generateSigningKey } from "../src/signing-keys.ts";
-import { type AuthHarness, AUDIENCE, ISSUER, type SignedInUser, signUp, startAuthHarness } from "./harness.ts";
+import {
+  AUDIENCE,
+  type AuthHarness,
+  ISSUER,
+  type SignedInUser,
+  signUp,
+  startAuthHarness,
+} from "./harness.ts";
 
 /**
  * Every kind of bad token is refused twice over: by auth's own endpoints and by the shared middleware other
@@ -21,7 +28,12 @@ beforeAll(async () => {
   server = serve({ fetch: h.service.app.fetch, port: 0, hostname: "127.0.0.1" });
   await new Promise((r) => server.once("listening", r));
   jwksUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/.well-known/jwks.json`;
-  remote = createTokenVerifier({ jwks: jwksUrl, issuer: ISSUER, audience: AUDIENCE, clockToleranceSeconds: 0 });
+  remote = createTokenVerifier({
+    jwks: jwksUrl,
+    issuer: ISSUER,
+    audience: AUDIENCE,
+    clockToleranceSeconds: 0,
+  });
   user = await signUp(h);
 });
 afterAll(async () => {
@@ -34,10 +46,25 @@ const now = () => Math.floor(Date.now() / 1000);
 
 function claims(overrides: Record<string, unknown> = {}) {
   const t = now();
-  return { iss: ISSUER, aud: AUDIENCE, sub: user.id, sid: user.sessionId, roles: ["member"], jti: crypto.randomUUID(), iat: t, nbf: t, exp: t + 120, ...overrides };
+  return {
+    iss: ISSUER,
+    aud: AUDIENCE,
+    sub: user.id,
+    sid: user.sessionId,
+    roles: ["member"],
+    jti: crypto.randomUUID(),
+    iat: t,
+    nbf: t,
+    exp: t + 120,
+    ...overrides,
+  };
 }
 
-async function signWith(key: CryptoKey | Uint8Array, header: Record<string, unknown>, payload: Record<string, unknown>) {
+async function signWith(
+  key: CryptoKey | Uint8Array,
+  header: Record<string, unknown>,
+  payload: Record<string, unknown>,
+) {
   return await new SignJWT(payload).setProtectedHeader(header as { alg: string }).sign(key);
 }
 
@@ -59,31 +86,49 @@ describe("refused tokens", () => {
   });
 
   it("expired", async () => {
-    await expectRefused(await signWith(h.keys.current.privateKey, goodHeader(), claims({ iat: now() - 600, nbf: now() - 600, exp: now() - 60 })));
+    await expectRefused(
+      await signWith(
+        h.keys.current.privateKey,
+        goodHeader(),
+        claims({ iat: now() - 600, nbf: now() - 600, exp: now() - 60 }),
+      ),
+    );
   });
 
   it("not yet valid", async () => {
-    await expectRefused(await signWith(h.keys.current.privateKey, goodHeader(), claims({ nbf: now() + 600 })));
+    await expectRefused(
+      await signWith(h.keys.current.privateKey, goodHeader(), claims({ nbf: now() + 600 })),
+    );
   });
 
   it("wrong audience", async () => {
     await expectRefused(await signWith(h.keys.current.privateKey, goodHeader(), claims({ aud: "chat" })));
-    await expectRefused(await signWith(h.keys.current.privateKey, goodHeader(), claims({ aud: "meetings-admin" })));
+    await expectRefused(
+      await signWith(h.keys.current.privateKey, goodHeader(), claims({ aud: "meetings-admin" })),
+    );
   });
 
   it("wrong issuer", async () => {
-    await expectRefused(await signWith(h.keys.current.privateKey, goodHeader(), claims({ iss: "https://evil.example" })));
+    await expectRefused(
+      await signWith(h.keys.current.privateKey, goodHeader(), claims({ iss: "https://evil.example" })),
+    );
   });
 
   it("alg none", async () => {
     await expectRefused(`${b64({ alg: "none", typ: ACCESS_TOKEN_TYPE })}.${b64(claims())}.`);
-    await expectRefused(`${b64({ alg: "none", kid: h.keys.current.kid, typ: ACCESS_TOKEN_TYPE })}.${b64(claims())}.`);
+    await expectRefused(
+      `${b64({ alg: "none", kid: h.keys.current.kid, typ: ACCESS_TOKEN_TYPE })}.${b64(claims())}.`,
+    );
   });
 
   it("HS256 keyed with the public key (algorithm confusion)", async () => {
     const publicJwk = h.keys.publicJwks.keys[0] as JWK;
     const pem = await exportSPKI((await importJWK(publicJwk, "EdDSA")) as CryptoKey);
-    const secrets = [new TextEncoder().encode(pem), new TextEncoder().encode(JSON.stringify(publicJwk)), Buffer.from(publicJwk.x as string, "base64url")];
+    const secrets = [
+      new TextEncoder().encode(pem),
+      new TextEncoder().encode(JSON.stringify(publicJwk)),
+      Buffer.from(publicJwk.x as string, "base64url"),
+    ];
     for (const secret of secrets) {
       await expectRefused(await signWith(secret, { ...goodHeader(), alg: "HS256" }, claims()));
     }
@@ -105,8 +150,12 @@ describe("refused tokens", () => {
   });
 
   it("of another type (a chat ticket presented as an access token, or no typ)", async () => {
-    await expectRefused(await signWith(h.keys.current.privateKey, { ...goodHeader(), typ: "chat-ticket+jwt" }, claims()));
-    await expectRefused(await signWith(h.keys.current.privateKey, { alg: "EdDSA", kid: h.keys.current.kid }, claims()));
+    await expectRefused(
+      await signWith(h.keys.current.privateKey, { ...goodHeader(), typ: "chat-ticket+jwt" }, claims()),
+    );
+    await expectRefused(
+      await signWith(h.keys.current.privateKey, { alg: "EdDSA", kid: h.keys.current.kid }, claims()),
+    );
   });
 
   it("garbage and missing headers", async () => {
@@ -115,7 +164,9 @@ describe("refused tokens", () => {
       expect(res.status).toBe(401);
     }
     expect((await h.request("/v1/users/me")).status).toBe(401);
-    expect((await h.request("/v1/users/me", { headers: { authorization: "Basic dXNlcjpwdw==" } })).status).toBe(401);
+    expect(
+      (await h.request("/v1/users/me", { headers: { authorization: "Basic dXNlcjpwdw==" } })).status,
+    ).toBe(401);
   });
 });
 
@@ -124,23 +175,38 @@ describe("disabled users", () => {
     const admin = await signUp(h, { admin: true });
     const victim = await signUp(h);
     expect((await remote.verify(victim.accessToken)).subject).toBe(victim.id);
-    const disabled = await h.request(`/v1/admin/users/${victim.id}/disable`, { method: "POST", json: {}, token: admin.accessToken });
+    const disabled = await h.request(`/v1/admin/users/${victim.id}/disable`, {
+      method: "POST",
+      json: {},
+      token: admin.accessToken,
+    });
     expect(disabled.status).toBe(200);
     // Auth itself checks the account on every request: refused at once.
     expect((await h.request("/v1/users/me", { token: victim.accessToken })).status).toBe(401);
     // The next refresh is refused.
-    const refresh = await h.request("/v1/auth/refresh", { method: "POST", json: { refreshToken: victim.refreshToken } });
+    const refresh = await h.request("/v1/auth/refresh", {
+      method: "POST",
+      json: { refreshToken: victim.refreshToken },
+    });
     expect(refresh.status).toBe(401);
     // Other services verify the token alone; it lapses at exp (2 s in this test; 300 s by default).
     const { expiresAt } = await remote.verify(victim.accessToken);
     await new Promise((r) => setTimeout(r, Math.max(0, expiresAt * 1000 - Date.now()) + 1_100));
-    await expect(remote.verify(victim.accessToken)).rejects.toMatchObject({ status: 401, code: "token_expired" });
+    await expect(remote.verify(victim.accessToken)).rejects.toMatchObject({
+      status: 401,
+      code: "token_expired",
+    });
   });
 });
 
 describe("remote JWKS", () => {
   it("picks up a key added to the set on first sight of its kid, after the refetch cooldown", async () => {
-    const verifier = createTokenVerifier({ jwks: jwksUrl, issuer: ISSUER, audience: AUDIENCE, jwksCooldownMs: 500 });
+    const verifier = createTokenVerifier({
+      jwks: jwksUrl,
+      issuer: ISSUER,
+      audience: AUDIENCE,
+      jwksCooldownMs: 500,
+    });
     const next = await generateSigningKey("EdDSA");
     const key = (await importJWK(next, "EdDSA")) as CryptoKey;
     const token = await signWith(key, { alg: "EdDSA", kid: next.kid, typ: ACCESS_TOKEN_TYPE }, claims());

@@ -65,7 +65,9 @@ export const validationHook: Hook<unknown, AppEnv, string, undefined> = (result)
 
 /** A router for one resource, mounted by the service with `app.route(...)`. */
 export function createRouter<E extends AppEnv = AppEnv>(): OpenAPIHono<E> {
-  return new OpenAPIHono<E>({ defaultHook: validationHook as unknown as Hook<unknown, E, string, undefined> });
+  return new OpenAPIHono<E>({
+    defaultHook: validationHook as unknown as Hook<unknown, E, string, undefined>,
+  });
 }
 
 /** The route pattern that answered (never the raw path, so metric labels stay bounded). */
@@ -111,7 +113,9 @@ const operationsRoutes = {
     path: "/metrics",
     tags: ["operations"],
     summary: "Prometheus metrics",
-    responses: { 200: { description: "text exposition format", content: { "text/plain": { schema: z.string() } } } },
+    responses: {
+      200: { description: "text exposition format", content: { "text/plain": { schema: z.string() } } },
+    },
   }),
   openapi: createRoute({
     method: "get",
@@ -119,7 +123,10 @@ const operationsRoutes = {
     tags: ["operations"],
     summary: "This OpenAPI document",
     responses: {
-      200: { description: "OpenAPI 3.0 document", content: { "application/json": { schema: z.record(z.string(), z.unknown()) } } },
+      200: {
+        description: "OpenAPI 3.0 document",
+        content: { "application/json": { schema: z.record(z.string(), z.unknown()) } },
+      },
     },
   }),
   docs: createRoute({
@@ -174,12 +181,23 @@ export function createApp(options: CreateAppOptions): ServiceApp {
     bodyLimit({
       maxSize: options.bodyLimitBytes ?? 64 * 1024,
       onError: () => {
-        throw new ApiError(413, "body_too_large", `request body exceeds ${options.bodyLimitBytes ?? 64 * 1024} bytes`);
+        throw new ApiError(
+          413,
+          "body_too_large",
+          `request body exceeds ${options.bodyLimitBytes ?? 64 * 1024} bytes`,
+        );
       },
     }),
   );
 
-  app.notFound((c) => problemResponse(c, problemBody(404, "not_found", `no route for ${c.req.method} ${c.req.path}`, { requestId: c.get("requestId") })));
+  app.notFound((c) =>
+    problemResponse(
+      c,
+      problemBody(404, "not_found", `no route for ${c.req.method} ${c.req.path}`, {
+        requestId: c.get("requestId"),
+      }),
+    ),
+  );
   app.onError((error, c) => {
     const { body, headers, internal } = toProblem(error, c.get("requestId"));
     if (internal) (c.get("logger") ?? logger).error("unhandled error", errorFields(error));
@@ -210,10 +228,16 @@ export function createApp(options: CreateAppOptions): ServiceApp {
   );
   const documentConfig = {
     openapi: "3.0.3",
-    info: { title: `GoMeet ${options.service}`, version: options.version ?? "0.1.0", description: options.description },
+    info: {
+      title: `GoMeet ${options.service}`,
+      version: options.version ?? "0.1.0",
+      description: options.description,
+    },
   };
   app.openapi(operationsRoutes.openapi, (c) => c.json(app.getOpenAPIDocument(documentConfig), 200));
-  app.openapi(operationsRoutes.docs, (c) => c.html(renderDocsPage(app.getOpenAPIDocument(documentConfig)), 200));
+  app.openapi(operationsRoutes.docs, (c) =>
+    c.html(renderDocsPage(app.getOpenAPIDocument(documentConfig)), 200),
+  );
 
   return { app, metrics, logger, lifecycle };
 }

@@ -33,7 +33,9 @@ function splitSslMode(url: string): { url: string; sslMode: SslMode } {
   const parsed = new URL(url);
   const mode = parsed.searchParams.get("sslmode") ?? "disable";
   if (!sslModes.includes(mode as SslMode)) {
-    throw new Error(`database URL: sslmode must be one of ${sslModes.join(", ")}, got ${JSON.stringify(mode)}`);
+    throw new Error(
+      `database URL: sslmode must be one of ${sslModes.join(", ")}, got ${JSON.stringify(mode)}`,
+    );
   }
   parsed.searchParams.delete("sslmode");
   return { url: parsed.toString(), sslMode: mode as SslMode };

@@ -17,19 +17,27 @@ interface DocumentLike {
 }
 
 const escapeHtml = (text: string) =>
-  text.replace(/[&<>"']/g, (ch) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[ch] ?? ch);
+  text.replace(
+    /[&<>"']/g,
+    (ch) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[ch] ?? ch,
+  );
 
 const methods = ["get", "post", "put", "patch", "delete"] as const;
 
 export function renderDocsPage(document: DocumentLike): string {
   const rows: string[] = [];
-  for (const [path, item] of Object.entries(document.paths ?? {}) as [string, Record<string, OperationLike> | undefined][]) {
+  for (const [path, item] of Object.entries(document.paths ?? {}) as [
+    string,
+    Record<string, OperationLike> | undefined,
+  ][]) {
     for (const method of methods) {
       const op = item?.[method];
       if (!op) continue;
       const body = op.requestBody?.content?.["application/json"]?.schema;
       const responses = Object.entries(op.responses ?? {})
-        .map(([status, r]) => `<li><code>${escapeHtml(status)}</code> ${escapeHtml(r.description ?? "")}</li>`)
+        .map(
+          ([status, r]) => `<li><code>${escapeHtml(status)}</code> ${escapeHtml(r.description ?? "")}</li>`,
+        )
         .join("");
       rows.push(
         `<section><h2><code>${method.toUpperCase()} ${escapeHtml(path)}</code>${op.security?.length ? " 🔒" : ""}</h2>` +
@@ -41,7 +49,10 @@ export function renderDocsPage(document: DocumentLike): string {
     }
   }
   const schemas = Object.entries(document.components?.schemas ?? {})
-    .map(([name, schema]) => `<h3 id="schema-${escapeHtml(name)}">${escapeHtml(name)}</h3><pre>${escapeHtml(JSON.stringify(schema, null, 2))}</pre>`)
+    .map(
+      ([name, schema]) =>
+        `<h3 id="schema-${escapeHtml(name)}">${escapeHtml(name)}</h3><pre>${escapeHtml(JSON.stringify(schema, null, 2))}</pre>`,
+    )
     .join("");
   const title = `${document.info.title} ${document.info.version}`;
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title>

@@ -72,7 +72,9 @@ export const urlVar = (protocols: readonly string[]) =>
     { error: `expected a URL with scheme ${protocols.map((p) => p.replace(/:$/, "")).join(" or ")}` },
   );
 
-export const logLevelVar = z.enum(["debug", "info", "warn", "error"], { error: "expected debug, info, warn or error" }).default("info");
+export const logLevelVar = z
+  .enum(["debug", "info", "warn", "error"], { error: "expected debug, info, warn or error" })
+  .default("info");
 
 /** The variables every service reads. */
 export const baseEnvSchema = z.object({

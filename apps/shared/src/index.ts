@@ -1,14 +1,43 @@
 /** The GoMeet service kit: what every service imports (see apps/shared/README.md). */
-export { type AppEnv, type AppVariables, type CreateAppOptions, createApp, createRouter, type ReadinessCheck, type ServiceApp, type ServiceRouter, validationHook } from "./app.ts";
+export {
+  type AppEnv,
+  type AppVariables,
+  type CreateAppOptions,
+  createApp,
+  createRouter,
+  type ReadinessCheck,
+  type ServiceApp,
+  type ServiceRouter,
+  validationHook,
+} from "./app.ts";
 export { clientAddress } from "./client-ip.ts";
 export { createDatabase, type Database, type DatabaseOptions, type Queryable, type Sql } from "./database.ts";
 export { baseEnvSchema, EnvError, intVar, logLevelVar, parseEnv, portVar, urlVar } from "./env.ts";
-export { createLogger, errorFields, type LogFields, type Logger, type LogLevel, type LogSink } from "./logger.ts";
+export {
+  createLogger,
+  errorFields,
+  type LogFields,
+  type Logger,
+  type LogLevel,
+  type LogSink,
+} from "./logger.ts";
 export { createServiceMetrics, HTTP_DURATION_BUCKETS, type ServiceMetrics } from "./metrics.ts";
 export { migrateCommand } from "./migrate-command.ts";
 export { loadMigrations, type Migration, runMigrations } from "./migrations.ts";
-export { ApiError, type FieldProblem, PROBLEM_CONTENT_TYPE, type ProblemBody, problemBody } from "./problem.ts";
-export { createRateLimiter, parseRateLimitRule, type RateLimitDecision, type RateLimiter, type RateLimitRule } from "./rate-limit.ts";
+export {
+  ApiError,
+  type FieldProblem,
+  PROBLEM_CONTENT_TYPE,
+  type ProblemBody,
+  problemBody,
+} from "./problem.ts";
+export {
+  createRateLimiter,
+  parseRateLimitRule,
+  type RateLimitDecision,
+  type RateLimiter,
+  type RateLimitRule,
+} from "./rate-limit.ts";
 export { createRedis, redisReady } from "./redis.ts";
 export { ProblemSchema, problemResponseSpec } from "./schemas.ts";
 export { type RunningServer, startServer } from "./server-lifecycle.ts";

@@ -31,7 +31,8 @@ function redact(value: unknown, depth = 0): unknown {
   if (depth > 4 || value === null || typeof value !== "object") return value;
   if (Array.isArray(value)) return value.map((v) => redact(v, depth + 1));
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(value)) out[k] = redactedKeys.test(k) ? "[redacted]" : redact(v, depth + 1);
+  for (const [k, v] of Object.entries(value))
+    out[k] = redactedKeys.test(k) ? "[redacted]" : redact(v, depth + 1);
   return out;
 }
 
@@ -44,7 +45,9 @@ export function errorFields(error: unknown): LogFields {
     const code = (error as { code?: unknown }).code;
     const problems = (error as { problems?: unknown }).problems;
     if (Array.isArray(problems)) return { error: { name: error.name, message: error.message, problems } };
-    return { error: { name: error.name, message: error.message, ...(code ? { code } : {}), stack: error.stack } };
+    return {
+      error: { name: error.name, message: error.message, ...(code ? { code } : {}), stack: error.stack },
+    };
   }
   return { error: { message: String(error) } };
 }
@@ -58,7 +61,9 @@ export function createLogger(options: LoggerOptions): Logger {
     const write = (level: LogLevel, msg: string, fields?: LogFields) => {
       if (levelRank[level] < min) return;
       const entry = redact({ ...bindings, ...fields }) as LogFields;
-      sink(JSON.stringify({ time: new Date().toISOString(), level, service: options.service, msg, ...entry }));
+      sink(
+        JSON.stringify({ time: new Date().toISOString(), level, service: options.service, msg, ...entry }),
+      );
     };
     return {
       debug: (msg, fields) => write("debug", msg, fields),

@@ -9,7 +9,11 @@ import { runMigrations } from "./migrations.ts";
  * folder and returns the process exit code (0 applied or nothing to do, 1 failed). The stack runs it as a
  * Job before each rollout.
  */
-export async function migrateCommand(service: string, migrationsDir: string, env: NodeJS.ProcessEnv = process.env): Promise<number> {
+export async function migrateCommand(
+  service: string,
+  migrationsDir: string,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<number> {
   const logger = createLogger({ service: `${service}-migrate` });
   let close: (() => Promise<void>) | undefined;
   try {

@@ -28,12 +28,19 @@ export function loadMigrations(dir: string): Migration[] {
   for (const file of readdirSync(dir).sort()) {
     if (!file.endsWith(".sql")) continue;
     const match = FILE_PATTERN.exec(file);
-    if (!match) throw new Error(`migration ${join(dir, file)}: name must match NNNN_name.sql (lowercase, digits, _)`);
+    if (!match)
+      throw new Error(`migration ${join(dir, file)}: name must match NNNN_name.sql (lowercase, digits, _)`);
     const version = Number(match[1]);
     const previous = migrations.find((m) => m.version === version);
     if (previous) throw new Error(`migration ${file}: version ${match[1]} is also used by ${previous.file}`);
     const sql = readFileSync(join(dir, file), "utf8");
-    migrations.push({ version, name: match[2] as string, file, sql, checksum: createHash("sha256").update(sql).digest("hex") });
+    migrations.push({
+      version,
+      name: match[2] as string,
+      file,
+      sql,
+      checksum: createHash("sha256").update(sql).digest("hex"),
+    });
   }
   return migrations;
 }
@@ -59,10 +66,14 @@ export async function runMigrations(sql: Sql, dir: string): Promise<MigrationRes
   for (const migration of migrations) {
     const done = await sql.begin(async (tx) => {
       await tx`select pg_advisory_xact_lock(${LOCK_KEY})`;
-      const [row] = await tx<{ checksum: string }[]>`select checksum from ${tx(TABLE)} where version = ${migration.version}`;
+      const [row] = await tx<
+        { checksum: string }[]
+      >`select checksum from ${tx(TABLE)} where version = ${migration.version}`;
       if (row) {
         if (row.checksum !== migration.checksum) {
-          throw new Error(`migration ${migration.file} changed after it was applied (checksum differs); add a new migration instead`);
+          throw new Error(
+            `migration ${migration.file} changed after it was applied (checksum differs); add a new migration instead`,
+          );
         }
         return false;
       }

@@ -48,7 +48,8 @@ export class PoolTracker {
     }) as typeof socket.write;
     socket.on("data", (chunk: Buffer) => {
       tail = Buffer.concat([tail, chunk]).subarray(-6);
-      if (tail.length === 6 && READY_FOR_QUERY.every((byte, i) => tail[i] === byte)) state.active = tail[5] !== IDLE;
+      if (tail.length === 6 && READY_FOR_QUERY.every((byte, i) => tail[i] === byte))
+        state.active = tail[5] !== IDLE;
     });
     socket.once("close", () => this.states.delete(socket));
     return socket;

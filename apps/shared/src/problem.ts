@@ -78,7 +78,11 @@ export function problemBody(
   };
 }
 
-export function problemResponse(c: Context, body: ProblemBody, headers: Record<string, string> = {}): Response {
+export function problemResponse(
+  c: Context,
+  body: ProblemBody,
+  headers: Record<string, string> = {},
+): Response {
   return new Response(JSON.stringify(body), {
     status: body.status,
     headers: { "content-type": PROBLEM_CONTENT_TYPE, ...headers, ...requestIdHeader(c) },
@@ -101,17 +105,27 @@ const codeForHttpStatus: Record<number, string> = {
 };
 
 /** Maps what a handler threw onto a problem body; `internal` is true for anything unexpected. */
-export function toProblem(error: unknown, requestId?: string): { body: ProblemBody; headers: Record<string, string>; internal: boolean } {
+export function toProblem(
+  error: unknown,
+  requestId?: string,
+): { body: ProblemBody; headers: Record<string, string>; internal: boolean } {
   if (error instanceof ApiError) {
     return {
-      body: problemBody(error.status, error.code, error.detail, { requestId, ...(error.errors ? { errors: error.errors } : {}) }),
+      body: problemBody(error.status, error.code, error.detail, {
+        requestId,
+        ...(error.errors ? { errors: error.errors } : {}),
+      }),
       headers: error.headers,
       internal: false,
     };
   }
   if (error instanceof HTTPException && error.status < 500) {
     const code = codeForHttpStatus[error.status] ?? "bad_request";
-    return { body: problemBody(error.status, code, error.message || code, { requestId }), headers: {}, internal: false };
+    return {
+      body: problemBody(error.status, code, error.message || code, { requestId }),
+      headers: {},
+      internal: false,
+    };
   }
   return {
     body: problemBody(500, "internal_error", "The server could not complete the request.", { requestId }),

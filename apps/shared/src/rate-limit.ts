@@ -60,22 +60,35 @@ export interface RateLimiterOptions {
 
 declare module "ioredis" {
   interface RedisCommander<Context> {
-    gomeetGcra(key: string, intervalMicros: number, windowMicros: number, cost: number): Result<[number, number, number], Context>;
+    gomeetGcra(
+      key: string,
+      intervalMicros: number,
+      windowMicros: number,
+      cost: number,
+    ): Result<[number, number, number], Context>;
   }
 }
 
 export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
   const { redis, name, rule } = options;
-  if (!Number.isInteger(rule.limit) || rule.limit < 1) throw new Error(`rate limiter ${name}: limit must be an integer ≥ 1, got ${rule.limit}`);
-  if (!(rule.windowSeconds > 0)) throw new Error(`rate limiter ${name}: windowSeconds must be > 0, got ${rule.windowSeconds}`);
-  if (!(redis as { gomeetGcra?: unknown }).gomeetGcra) redis.defineCommand("gomeetGcra", { numberOfKeys: 1, lua: GCRA_SCRIPT });
+  if (!Number.isInteger(rule.limit) || rule.limit < 1)
+    throw new Error(`rate limiter ${name}: limit must be an integer ≥ 1, got ${rule.limit}`);
+  if (!(rule.windowSeconds > 0))
+    throw new Error(`rate limiter ${name}: windowSeconds must be > 0, got ${rule.windowSeconds}`);
+  if (!(redis as { gomeetGcra?: unknown }).gomeetGcra)
+    redis.defineCommand("gomeetGcra", { numberOfKeys: 1, lua: GCRA_SCRIPT });
   const windowMicros = Math.round(rule.windowSeconds * 1_000_000);
   const intervalMicros = Math.max(1, Math.floor(windowMicros / rule.limit));
   const limiter: RateLimiter = {
     name,
     rule,
     async consume(key) {
-      const [allowed, remaining, waitMicros] = await redis.gomeetGcra(`${options.prefix}:rl:${name}:${key}`, intervalMicros, windowMicros, 1);
+      const [allowed, remaining, waitMicros] = await redis.gomeetGcra(
+        `${options.prefix}:rl:${name}:${key}`,
+        intervalMicros,
+        windowMicros,
+        1,
+      );
       return {
         allowed: allowed === 1,
         remaining: Math.max(0, remaining),
@@ -86,9 +99,14 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
       const decision = await limiter.consume(key);
       if (decision.allowed) return;
       options.metrics?.rateLimited.inc({ limiter: name });
-      throw new ApiError(429, "rate_limited", `too many requests; retry after ${decision.retryAfterSeconds} s`, {
-        headers: { "retry-after": String(decision.retryAfterSeconds) },
-      });
+      throw new ApiError(
+        429,
+        "rate_limited",
+        `too many requests; retry after ${decision.retryAfterSeconds} s`,
+        {
+          headers: { "retry-after": String(decision.retryAfterSeconds) },
+        },
+      );
     },
   };
   return limiter;
@@ -100,6 +118,7 @@ export function parseRateLimitRule(text: string): RateLimitRule {
   if (!match) throw new Error(`expected LIMIT/WINDOW such as 20/1m or 5/30s, got ${JSON.stringify(text)}`);
   const unit = { s: 1, m: 60, h: 3600 }[match[3] as "s" | "m" | "h"];
   const rule = { limit: Number(match[1]), windowSeconds: Number(match[2]) * unit };
-  if (rule.limit < 1 || rule.windowSeconds <= 0) throw new Error(`expected a limit ≥ 1 and a window > 0, got ${JSON.stringify(text)}`);
+  if (rule.limit < 1 || rule.windowSeconds <= 0)
+    throw new Error(`expected a limit ≥ 1 and a window > 0, got ${JSON.stringify(text)}`);
   return rule;
 }

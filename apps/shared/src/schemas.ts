@@ -11,7 +11,9 @@ export const ProblemSchema = z
     type: z.string().openapi({ example: "urn:gomeet:problem:validation_failed" }),
     title: z.string(),
     status: z.number().int(),
-    code: z.string().openapi({ description: "Stable machine-readable error code", example: "validation_failed" }),
+    code: z
+      .string()
+      .openapi({ description: "Stable machine-readable error code", example: "validation_failed" }),
     detail: z.string(),
     requestId: z.string().optional(),
     errors: z.array(FieldProblemSchema).optional(),

@@ -1,5 +1,12 @@
 import type { MiddlewareHandler } from "hono";
-import { createLocalJWKSet, createRemoteJWKSet, errors, type JSONWebKeySet, type JWTPayload, jwtVerify } from "jose";
+import {
+  createLocalJWKSet,
+  createRemoteJWKSet,
+  errors,
+  type JSONWebKeySet,
+  type JWTPayload,
+  jwtVerify,
+} from "jose";
 import type { AppEnv } from "./app.ts";
 import { ApiError } from "./problem.ts";
 
@@ -46,9 +53,12 @@ export interface TokenVerifier {
 
 function describeFailure(error: unknown): { code: string; detail: string } {
   if (error instanceof errors.JWTExpired) return { code: "token_expired", detail: "the token has expired" };
-  if (error instanceof errors.JWTClaimValidationFailed) return { code: "invalid_token", detail: `token rejected: ${error.message}` };
-  if (error instanceof errors.JOSEAlgNotAllowed) return { code: "invalid_token", detail: "token rejected: signing algorithm not allowed" };
-  if (error instanceof errors.JWKSNoMatchingKey) return { code: "invalid_token", detail: "token rejected: unknown signing key" };
+  if (error instanceof errors.JWTClaimValidationFailed)
+    return { code: "invalid_token", detail: `token rejected: ${error.message}` };
+  if (error instanceof errors.JOSEAlgNotAllowed)
+    return { code: "invalid_token", detail: "token rejected: signing algorithm not allowed" };
+  if (error instanceof errors.JWKSNoMatchingKey)
+    return { code: "invalid_token", detail: "token rejected: unknown signing key" };
   if (error instanceof errors.JWKSTimeout || (error instanceof Error && error.name === "TypeError")) {
     return { code: "invalid_token", detail: "token rejected: the signing keys could not be loaded" };
   }
@@ -76,7 +86,9 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
           clockTolerance: options.clockToleranceSeconds ?? 5,
           requiredClaims: ["sub", "exp", "iat", "nbf", "jti"],
         });
-        const roles = Array.isArray(payload.roles) ? payload.roles.filter((r): r is string => typeof r === "string") : [];
+        const roles = Array.isArray(payload.roles)
+          ? payload.roles.filter((r): r is string => typeof r === "string")
+          : [];
         return {
           subject: payload.sub as string,
           roles,
@@ -87,7 +99,9 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
         };
       } catch (error) {
         const { code, detail } = describeFailure(error);
-        throw new ApiError(401, code, detail, { headers: { "www-authenticate": `Bearer error="invalid_token"` } });
+        throw new ApiError(401, code, detail, {
+          headers: { "www-authenticate": `Bearer error="invalid_token"` },
+        });
       }
     },
   };

@@ -1,12 +1,26 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { exportJWK, generateKeyPair, SignJWT } from "jose";
 import { describe, expect, it } from "vitest";
+import {
+  ApiError,
+  createApp,
+  createLogger,
+  createRouter,
+  createTokenVerifier,
+  problemResponseSpec,
+  requireAuth,
+  requireRole,
+} from "../src/index.ts";
 import { metricValue } from "./metrics-text.ts";
-import { ApiError, createApp, createLogger, createRouter, createTokenVerifier, problemResponseSpec, requireAuth, requireRole } from "../src/index.ts";
 
 function makeApp(readiness: { name: string; check: () => Promise<unknown> }[] = []) {
   const logs: string[] = [];
-  const service = createApp({ service: "demo", logger: createLogger({ service: "demo", sink: (l) => logs.push(l) }), readiness, bodyLimitBytes: 1024 });
+  const service = createApp({
+    service: "demo",
+    logger: createLogger({ service: "demo", sink: (l) => logs.push(l) }),
+    readiness,
+    bodyLimitBytes: 1024,
+  });
   const router = createRouter();
   router.openapi(
     createRoute({
@@ -14,9 +28,19 @@ function makeApp(readiness: { name: string; check: () => Promise<unknown> }[] = 
       path: "/v1/things/{id}",
       request: {
         params: z.object({ id: z.string().regex(/^\d+$/, { error: "expected digits" }) }),
-        body: { content: { "application/json": { schema: z.object({ name: z.string().min(2), tags: z.array(z.string()).max(2) }) } }, required: true },
+        body: {
+          content: {
+            "application/json": {
+              schema: z.object({ name: z.string().min(2), tags: z.array(z.string()).max(2) }),
+            },
+          },
+          required: true,
+        },
       },
-      responses: { 200: { description: "ok", content: { "application/json": { schema: z.object({ id: z.string() }) } } }, 422: problemResponseSpec("bad") },
+      responses: {
+        200: { description: "ok", content: { "application/json": { schema: z.object({ id: z.string() }) } } },
+        422: problemResponseSpec("bad"),
+      },
     }),
     (c) => c.json({ id: c.req.valid("param").id }, 200),
   );
@@ -39,25 +63,59 @@ describe("createApp", () => {
   it("answers with a request id, echoing a well-formed incoming one", async () => {
     const { app } = makeApp();
     expect((await app.request("/healthz")).headers.get("x-request-id")).toMatch(/^[0-9a-f-]{36}$/);
-    expect((await app.request("/healthz", { headers: { "x-request-id": "abc-123" } })).headers.get("x-request-id")).toBe("abc-123");
-    expect((await app.request("/healthz", { headers: { "x-request-id": "bad id<script>" } })).headers.get("x-request-id")).not.toContain("<");
+    expect(
+      (await app.request("/healthz", { headers: { "x-request-id": "abc-123" } })).headers.get("x-request-id"),
+    ).toBe("abc-123");
+    expect(
+      (await app.request("/healthz", { headers: { "x-request-id": "bad id<script>" } })).headers.get(
+        "x-request-id",
+      ),
+    ).not.toContain("<");
   });
 
   it("writes one JSON log line per request with the request id and route pattern", async () => {
     const { app, logs } = makeApp();
-    await app.request("/v1/things/42", { method: "POST", headers: { "content-type": "application/json", "x-request-id": "req-1" }, body: '{"name":"ab","tags":[]}' });
+    await app.request("/v1/things/42", {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-request-id": "req-1" },
+      body: '{"name":"ab","tags":[]}',
+    });
     const line = JSON.parse(logs.at(-1) as string);
-    expect(line).toMatchObject({ level: "info", service: "demo", msg: "request", requestId: "req-1", method: "POST", route: "/v1/things/:id", path: "/v1/things/42", status: 200 });
+    expect(line).toMatchObject({
+      level: "info",
+      service: "demo",
+      msg: "request",
+      requestId: "req-1",
+      method: "POST",
+      route: "/v1/things/:id",
+      path: "/v1/things/42",
+      status: 200,
+    });
   });
 
   it("turns validation failures into 422 problems naming each field", async () => {
     const { app } = makeApp();
-    const res = await app.request("/v1/things/x", { method: "POST", headers: { "content-type": "application/json" }, body: '{"name":"a","tags":["1","2","3"]}' });
+    const res = await app.request("/v1/things/x", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: '{"name":"a","tags":["1","2","3"]}',
+    });
     expect(res.status).toBe(422);
     const body = await problemOf(res);
-    expect(body).toMatchObject({ code: "validation_failed", status: 422, errors: [{ field: "id", message: "expected digits" }] });
-    const bodyRes = await app.request("/v1/things/1", { method: "POST", headers: { "content-type": "application/json" }, body: '{"name":"a","tags":["1","2","3"]}' });
-    expect(((await problemOf(bodyRes)).errors as { field: string }[]).map((e) => e.field)).toEqual(["name", "tags"]);
+    expect(body).toMatchObject({
+      code: "validation_failed",
+      status: 422,
+      errors: [{ field: "id", message: "expected digits" }],
+    });
+    const bodyRes = await app.request("/v1/things/1", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: '{"name":"a","tags":["1","2","3"]}',
+    });
+    expect(((await problemOf(bodyRes)).errors as { field: string }[]).map((e) => e.field)).toEqual([
+      "name",
+      "tags",
+    ]);
   });
 
   it("hides unexpected errors: a 500 problem without message or stack, the details only in the log", async () => {
@@ -68,16 +126,34 @@ describe("createApp", () => {
     expect(JSON.parse(text)).toMatchObject({ code: "internal_error", requestId: "boom-1" });
     expect(text).not.toMatch(/hunter2|at |\.ts/);
     const errorLine = logs.map((l) => JSON.parse(l)).find((l) => l.level === "error");
-    expect(errorLine).toMatchObject({ requestId: "boom-1", msg: "unhandled error", error: { message: "database password is hunter2" } });
+    expect(errorLine).toMatchObject({
+      requestId: "boom-1",
+      msg: "unhandled error",
+      error: { message: "database password is hunter2" },
+    });
   });
 
   it("maps ApiError, unknown routes, bad JSON and oversized bodies to problems with stable codes", async () => {
     const { app } = makeApp();
-    expect(await problemOf(await app.request("/v1/teapot"))).toMatchObject({ status: 409, code: "already_brewing", detail: "the pot is busy" });
+    expect(await problemOf(await app.request("/v1/teapot"))).toMatchObject({
+      status: 409,
+      code: "already_brewing",
+      detail: "the pot is busy",
+    });
     expect(await problemOf(await app.request("/nope"))).toMatchObject({ status: 404, code: "not_found" });
     const json = { "content-type": "application/json" };
-    expect(await problemOf(await app.request("/v1/things/1", { method: "POST", headers: json, body: "{" }))).toMatchObject({ status: 400, code: "malformed_body" });
-    expect(await problemOf(await app.request("/v1/things/1", { method: "POST", headers: json, body: JSON.stringify({ name: "x".repeat(2000) }) }))).toMatchObject({
+    expect(
+      await problemOf(await app.request("/v1/things/1", { method: "POST", headers: json, body: "{" })),
+    ).toMatchObject({ status: 400, code: "malformed_body" });
+    expect(
+      await problemOf(
+        await app.request("/v1/things/1", {
+          method: "POST",
+          headers: json,
+          body: JSON.stringify({ name: "x".repeat(2000) }),
+        }),
+      ),
+    ).toMatchObject({
       status: 413,
       code: "body_too_large",
     });
@@ -95,24 +171,54 @@ describe("createApp", () => {
     ]);
     const res = await slow.app.request("/readyz");
     expect(res.status).toBe(503);
-    expect(await res.json()).toEqual({ status: "unavailable", checks: { postgres: "ok", redis: "unavailable", broken: "unavailable" } });
+    expect(await res.json()).toEqual({
+      status: "unavailable",
+      checks: { postgres: "ok", redis: "unavailable", broken: "unavailable" },
+    });
     expect((await slow.app.request("/healthz")).status).toBe(200);
   }, 10_000);
 
   it("exposes gomeet_http_* with the route pattern, never the raw path", async () => {
     const { app } = makeApp();
     for (const id of ["1", "2", "3"]) {
-      await app.request(`/v1/things/${id}`, { method: "POST", headers: { "content-type": "application/json" }, body: '{"name":"ab","tags":[]}' });
+      await app.request(`/v1/things/${id}`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: '{"name":"ab","tags":[]}',
+      });
     }
     await app.request("/random/404/path");
     const text = await (await app.request("/metrics")).text();
-    expect(text).toContain('gomeet_http_requests_total{method="POST",route="/v1/things/:id",status="200",service="demo"} 3');
-    expect(text).toContain('gomeet_http_requests_total{method="GET",route="unmatched",status="404",service="demo"} 1');
+    expect(text).toContain(
+      'gomeet_http_requests_total{method="POST",route="/v1/things/:id",status="200",service="demo"} 3',
+    );
+    expect(text).toContain(
+      'gomeet_http_requests_total{method="GET",route="unmatched",status="404",service="demo"} 1',
+    );
     const series = { service: "demo", method: "POST", route: "/v1/things/:id" };
     expect(metricValue(text, "gomeet_http_request_duration_seconds_count", series)).toBe(3);
-    expect(metricValue(text, "gomeet_http_request_duration_seconds_bucket", { ...series, le: "+Inf" })).toBe(3);
-    const buckets = [...text.matchAll(/gomeet_http_request_duration_seconds_bucket\{le="([^"]+)",service="demo",method="POST"/g)].map((m) => m[1]);
-    expect(buckets).toEqual(["0.005", "0.01", "0.025", "0.05", "0.1", "0.25", "0.5", "1", "2.5", "5", "10", "+Inf"]);
+    expect(metricValue(text, "gomeet_http_request_duration_seconds_bucket", { ...series, le: "+Inf" })).toBe(
+      3,
+    );
+    const buckets = [
+      ...text.matchAll(
+        /gomeet_http_request_duration_seconds_bucket\{le="([^"]+)",service="demo",method="POST"/g,
+      ),
+    ].map((m) => m[1]);
+    expect(buckets).toEqual([
+      "0.005",
+      "0.01",
+      "0.025",
+      "0.05",
+      "0.1",
+      "0.25",
+      "0.5",
+      "1",
+      "2.5",
+      "5",
+      "10",
+      "+Inf",
+    ]);
     expect(text).not.toContain("/random/404/path");
     expect(text).toContain("process_cpu_seconds_total");
   });
@@ -120,7 +226,14 @@ describe("createApp", () => {
   it("lists its operations routes in the OpenAPI document", async () => {
     const { app } = makeApp();
     const doc = (await (await app.request("/openapi.json")).json()) as { paths: Record<string, unknown> };
-    expect(Object.keys(doc.paths)).toEqual(["/healthz", "/readyz", "/metrics", "/openapi.json", "/docs", "/v1/things/{id}"]);
+    expect(Object.keys(doc.paths)).toEqual([
+      "/healthz",
+      "/readyz",
+      "/metrics",
+      "/openapi.json",
+      "/docs",
+      "/v1/things/{id}",
+    ]);
   });
 });
 
@@ -131,7 +244,9 @@ describe("requireAuth and requireRole", () => {
     const verifier = createTokenVerifier({ jwks, issuer: "https://auth.test", audience: "gomeet" });
     const { app } = makeApp();
     const guarded = createRouter();
-    guarded.get("/v1/admin-only", requireAuth(verifier), requireRole("admin"), (c) => c.json({ sub: c.get("principal").subject }));
+    guarded.get("/v1/admin-only", requireAuth(verifier), requireRole("admin"), (c) =>
+      c.json({ sub: c.get("principal").subject }),
+    );
     app.route("/", guarded);
     const sign = (roles: string[]) =>
       new SignJWT({ roles })
@@ -144,7 +259,8 @@ describe("requireAuth and requireRole", () => {
         .setNotBefore("0s")
         .setExpirationTime("1m")
         .sign(privateKey);
-    const call = async (token?: string) => app.request("/v1/admin-only", token ? { headers: { authorization: `Bearer ${token}` } } : {});
+    const call = async (token?: string) =>
+      app.request("/v1/admin-only", token ? { headers: { authorization: `Bearer ${token}` } } : {});
     expect(await (await call(await sign(["admin"]))).json()).toEqual({ sub: "u1" });
     expect((await call(await sign(["member"]))).status).toBe(403);
     expect((await call()).status).toBe(401);

@@ -11,7 +11,10 @@ import { metricValue } from "./metrics-text.ts";
 
 async function poolGauge(registry: Registry) {
   const text = await registry.metrics();
-  return { active: metricValue(text, "gomeet_db_pool_connections", { state: "active" }), idle: metricValue(text, "gomeet_db_pool_connections", { state: "idle" }) };
+  return {
+    active: metricValue(text, "gomeet_db_pool_connections", { state: "active" }),
+    idle: metricValue(text, "gomeet_db_pool_connections", { state: "idle" }),
+  };
 }
 
 describe("gomeet_db_pool_connections on a plaintext connection", () => {
@@ -61,9 +64,33 @@ describe("TLS (sslmode) against a PostgreSQL server with ssl on", () => {
     const dir = mkdtempSync(join(tmpdir(), "pg-tls-"));
     chmodSync(dir, 0o755);
     const [key, cert] = [join(dir, "server.key"), join(dir, "server.crt")];
-    execFileSync("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert, "-days", "1", "-subj", "/CN=localhost"], { stdio: "ignore" });
+    execFileSync(
+      "openssl",
+      [
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-keyout",
+        key,
+        "-out",
+        cert,
+        "-days",
+        "1",
+        "-subj",
+        "/CN=localhost",
+      ],
+      { stdio: "ignore" },
+    );
     chmodSync(key, 0o600);
-    if (process.getuid?.() === 0) for (const f of [key, cert]) chownSync(f, Number(execFileSync("id", ["-u", "postgres"]).toString()), Number(execFileSync("id", ["-g", "postgres"]).toString()));
+    if (process.getuid?.() === 0)
+      for (const f of [key, cert])
+        chownSync(
+          f,
+          Number(execFileSync("id", ["-u", "postgres"]).toString()),
+          Number(execFileSync("id", ["-g", "postgres"]).toString()),
+        );
     const admin = postgres(server.adminUrl, { max: 1, onnotice: () => undefined });
     try {
       await admin.unsafe(`alter system set ssl_cert_file = '${cert}'`);
@@ -80,7 +107,9 @@ describe("TLS (sslmode) against a PostgreSQL server with ssl on", () => {
     const registry = new Registry();
     const db = createDatabase({ url: `${server.adminUrl}?sslmode=require`, max: 1, registry });
     try {
-      const [row] = await db.sql<{ ssl: boolean }[]>`select ssl from pg_stat_ssl where pid = pg_backend_pid()`;
+      const [row] = await db.sql<
+        { ssl: boolean }[]
+      >`select ssl from pg_stat_ssl where pid = pg_backend_pid()`;
       expect(row?.ssl).toBe(true);
       expect(await poolGauge(registry)).toEqual({ active: 0, idle: 1 });
     } finally {
@@ -107,6 +136,8 @@ describe("TLS (sslmode) against a PostgreSQL server with ssl on", () => {
   });
 
   it("refuses an unknown sslmode, naming it", () => {
-    expect(() => createDatabase({ url: `${server.adminUrl}?sslmode=sometimes` })).toThrow('sslmode must be one of disable, prefer, require, verify-ca, verify-full, got "sometimes"');
+    expect(() => createDatabase({ url: `${server.adminUrl}?sslmode=sometimes` })).toThrow(
+      'sslmode must be one of disable, prefer, require, verify-ca, verify-full, got "sometimes"',
+    );
   });
 });

@@ -2,7 +2,10 @@ import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { baseEnvSchema, EnvError, parseEnv, urlVar } from "../src/index.ts";
 
-const schema = baseEnvSchema.extend({ DATABASE_URL: urlVar(["postgres:"]), API_SECRET: z.string().min(32, { error: "expected at least 32 characters" }) });
+const schema = baseEnvSchema.extend({
+  DATABASE_URL: urlVar(["postgres:"]),
+  API_SECRET: z.string().min(32, { error: "expected at least 32 characters" }),
+});
 
 function problems(env: Record<string, string>): string[] {
   try {
@@ -17,11 +20,24 @@ function problems(env: Record<string, string>): string[] {
 describe("parseEnv", () => {
   it("applies defaults and coerces numbers", () => {
     const env = parseEnv(schema, { DATABASE_URL: "postgres://u:p@db/x", API_SECRET: "s".repeat(32) });
-    expect(env).toMatchObject({ PORT: 8080, HOST: "0.0.0.0", LOG_LEVEL: "info", TRUST_PROXY_HOPS: 0, SHUTDOWN_DRAIN_MS: 10_000 });
+    expect(env).toMatchObject({
+      PORT: 8080,
+      HOST: "0.0.0.0",
+      LOG_LEVEL: "info",
+      TRUST_PROXY_HOPS: 0,
+      SHUTDOWN_DRAIN_MS: 10_000,
+    });
   });
 
   it("names the variable, the rule and the value of each problem", () => {
-    expect(problems({ PORT: "99999", LOG_LEVEL: "loud", DATABASE_URL: "postgres://x/y", API_SECRET: "s".repeat(32) })).toEqual([
+    expect(
+      problems({
+        PORT: "99999",
+        LOG_LEVEL: "loud",
+        DATABASE_URL: "postgres://x/y",
+        API_SECRET: "s".repeat(32),
+      }),
+    ).toEqual([
       'PORT: expected a port between 1 and 65535, got "99999"',
       'LOG_LEVEL: expected debug, info, warn or error, got "loud"',
     ]);

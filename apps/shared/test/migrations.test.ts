@@ -21,11 +21,18 @@ afterEach(async () => {
 
 const write = (name: string, sql: string) => writeFileSync(join(dir, name), sql);
 const tables = async () =>
-  (await db.sql<{ name: string }[]>`select table_name as name from information_schema.tables where table_schema = 'public' order by 1`).map((r) => r.name);
+  (
+    await db.sql<
+      { name: string }[]
+    >`select table_name as name from information_schema.tables where table_schema = 'public' order by 1`
+  ).map((r) => r.name);
 
 it("applies files in version order, each once, and records them", async () => {
   write("0002_add_column.sql", "alter table widgets add column colour text;");
-  write("0001_widgets.sql", "create table widgets (id int primary key);\ncreate index widgets_id on widgets (id);");
+  write(
+    "0001_widgets.sql",
+    "create table widgets (id int primary key);\ncreate index widgets_id on widgets (id);",
+  );
   write("README.md", "not a migration");
   const first = await runMigrations(db.sql, dir);
   expect(first.applied.map((m) => m.file)).toEqual(["0001_widgets.sql", "0002_add_column.sql"]);
@@ -51,7 +58,9 @@ it("refuses a migration that changed after it was applied", async () => {
   write("0001_a.sql", "create table a (id int);");
   await runMigrations(db.sql, dir);
   write("0001_a.sql", "create table a (id bigint);");
-  await expect(runMigrations(db.sql, dir)).rejects.toThrow("migration 0001_a.sql changed after it was applied");
+  await expect(runMigrations(db.sql, dir)).rejects.toThrow(
+    "migration 0001_a.sql changed after it was applied",
+  );
 });
 
 it("refuses misnamed files and repeated versions, naming the file", () => {
@@ -60,7 +69,9 @@ it("refuses misnamed files and repeated versions, naming the file", () => {
   const other = mkdtempSync(join(tmpdir(), "migrations-"));
   writeFileSync(join(other, "0001_a.sql"), "select 1;");
   writeFileSync(join(other, "0001_b.sql"), "select 1;");
-  expect(() => loadMigrations(other)).toThrow("migration 0001_b.sql: version 0001 is also used by 0001_a.sql");
+  expect(() => loadMigrations(other)).toThrow(
+    "migration 0001_b.sql: version 0001 is also used by 0001_a.sql",
+  );
 });
 
 it("applies each migration exactly once when several runners start together", async () => {

@@ -1,7 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Redis } from "ioredis";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RedisServer, useTestRedis } from "../../../test/support/redis.ts";
-import { createRateLimiter, createRedis, createServiceMetrics, parseRateLimitRule, redisReady } from "../src/index.ts";
+import {
+  createRateLimiter,
+  createRedis,
+  createServiceMetrics,
+  parseRateLimitRule,
+  redisReady,
+} from "../src/index.ts";
 
 let server: RedisServer;
 let redis: Redis;
@@ -47,7 +53,9 @@ describe("GCRA rate limiter on redis-server", () => {
     await redisReady(other);
     const rl2 = createRateLimiter({ redis: other, name: rl.name, rule: rl.rule, prefix: "kit-test" });
     try {
-      const results = await Promise.all(Array.from({ length: 100 }, (_, i) => (i % 2 ? rl : rl2).consume("shared")));
+      const results = await Promise.all(
+        Array.from({ length: 100 }, (_, i) => (i % 2 ? rl : rl2).consume("shared")),
+      );
       expect(results.filter((r) => r.allowed)).toHaveLength(10);
     } finally {
       other.disconnect();
@@ -64,10 +72,22 @@ describe("GCRA rate limiter on redis-server", () => {
 
   it("enforce throws a 429 problem with Retry-After and counts gomeet_rate_limited_total", async () => {
     const metrics = createServiceMetrics("kit");
-    const rl = createRateLimiter({ redis, name: "login_ip", rule: { limit: 1, windowSeconds: 60 }, prefix: "kit-test", metrics });
+    const rl = createRateLimiter({
+      redis,
+      name: "login_ip",
+      rule: { limit: 1, windowSeconds: 60 },
+      prefix: "kit-test",
+      metrics,
+    });
     await rl.enforce("ip");
-    await expect(rl.enforce("ip")).rejects.toMatchObject({ status: 429, code: "rate_limited", headers: { "retry-after": "60" } });
-    expect(await metrics.registry.getSingleMetricAsString("gomeet_rate_limited_total")).toContain('gomeet_rate_limited_total{limiter="login_ip",service="kit"} 1');
+    await expect(rl.enforce("ip")).rejects.toMatchObject({
+      status: 429,
+      code: "rate_limited",
+      headers: { "retry-after": "60" },
+    });
+    expect(await metrics.registry.getSingleMetricAsString("gomeet_rate_limited_total")).toContain(
+      'gomeet_rate_limited_total{limiter="login_ip",service="kit"} 1',
+    );
   });
 });
 
@@ -78,6 +98,7 @@ describe("parseRateLimitRule", () => {
     expect(parseRateLimitRule(" 100/1h ")).toEqual({ limit: 100, windowSeconds: 3600 });
   });
   it("refuses anything else, naming the value", () => {
-    for (const text of ["20", "0/1m", "20/0s", "x/1m", "20/1d"]) expect(() => parseRateLimitRule(text)).toThrow(JSON.stringify(text));
+    for (const text of ["20", "0/1m", "20/0s", "x/1m", "20/1d"])
+      expect(() => parseRateLimitRule(text)).toThrow(JSON.stringify(text));
   });
 });

@@ -1,8 +1,16 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { ApiError, createRouter, problemResponseSpec } from "../../../shared/src/index.ts";
+import {
+  ChangePasswordBody,
+  ChatTicketBody,
+  ChatTicketSchema,
+  IdParams,
+  SessionSchema,
+  UpdateProfileBody,
+  UserSchema,
+} from "../schemas.ts";
 import { listOpenSessions, revokeSession, revokeUserSessions } from "../sessions.ts";
 import { updateDisplayName, updatePasswordHash, userView } from "../users.ts";
-import { ChangePasswordBody, ChatTicketBody, ChatTicketSchema, IdParams, SessionSchema, UpdateProfileBody, UserSchema } from "../schemas.ts";
 import { type AuthContext, type AuthEnv, type AuthRouter, bearerSecurity } from "./context.ts";
 import { NO_STORE } from "./tokens-response.ts";
 
@@ -20,7 +28,10 @@ export function accountRoutes(ctx: AuthContext): AuthRouter {
       tags: ["account"],
       summary: "The signed-in user's profile",
       ...guarded,
-      responses: { 200: { description: "profile", content: { "application/json": { schema: UserSchema } } }, 401: unauthorized },
+      responses: {
+        200: { description: "profile", content: { "application/json": { schema: UserSchema } } },
+        401: unauthorized,
+      },
     }),
     (c) => c.json(userView(c.get("account")), 200),
   );
@@ -67,9 +78,14 @@ export function accountRoutes(ctx: AuthContext): AuthRouter {
       const body = c.req.valid("json");
       await ctx.limiters.loginAccount.enforce(account.email);
       if (!(await ctx.hasher.verify(account.passwordHash, body.currentPassword))) {
-        throw new ApiError(403, "invalid_credentials", "currentPassword does not match the account's password", {
-          errors: [{ field: "currentPassword", message: "does not match the current password" }],
-        });
+        throw new ApiError(
+          403,
+          "invalid_credentials",
+          "currentPassword does not match the account's password",
+          {
+            errors: [{ field: "currentPassword", message: "does not match the current password" }],
+          },
+        );
       }
       await updatePasswordHash(ctx.sql, account.id, await ctx.hasher.hash(body.newPassword));
       await revokeUserSessions(ctx.sql, account.id, "password_changed", c.get("principal").sessionId);
@@ -85,7 +101,10 @@ export function accountRoutes(ctx: AuthContext): AuthRouter {
       summary: "The user's open sessions (signed-in devices)",
       ...guarded,
       responses: {
-        200: { description: "open sessions", content: { "application/json": { schema: z.object({ sessions: z.array(SessionSchema) }) } } },
+        200: {
+          description: "open sessions",
+          content: { "application/json": { schema: z.object({ sessions: z.array(SessionSchema) }) } },
+        },
         401: unauthorized,
       },
     }),
@@ -122,7 +141,8 @@ export function accountRoutes(ctx: AuthContext): AuthRouter {
     async (c) => {
       const { id } = c.req.valid("param");
       const open = await listOpenSessions(ctx.sql, c.get("account").id);
-      if (!open.some((s) => s.id === id)) throw new ApiError(404, "session_not_found", `no open session ${id} for this user`);
+      if (!open.some((s) => s.id === id))
+        throw new ApiError(404, "session_not_found", `no open session ${id} for this user`);
       await revokeSession(ctx.sql, id, "ended_by_user");
       return c.body(null, 204);
     },

@@ -1,8 +1,8 @@
 import { createRoute } from "@hono/zod-openapi";
 import { ApiError, createRouter, problemResponseSpec } from "../../../shared/src/index.ts";
+import { IdParams, ListUsersQuery, SetRolesBody, UserPageSchema, UserSchema } from "../schemas.ts";
 import { revokeUserSessions } from "../sessions.ts";
 import { findUserById, listUsers, setDisabled, setRoles, userView } from "../users.ts";
-import { IdParams, ListUsersQuery, SetRolesBody, UserPageSchema, UserSchema } from "../schemas.ts";
 import { type AuthContext, type AuthEnv, type AuthRouter, bearerSecurity } from "./context.ts";
 
 const json = <T>(schema: T) => ({ content: { "application/json": { schema } }, required: true });
@@ -36,7 +36,11 @@ async function existingUser(ctx: AuthContext, id: string) {
 
 export function adminRoutes(ctx: AuthContext): AuthRouter {
   const router = createRouter<AuthEnv>();
-  const guarded = { tags: ["admin"], security: bearerSecurity, middleware: [ctx.requireSession, ctx.requireAdmin] };
+  const guarded = {
+    tags: ["admin"],
+    security: bearerSecurity,
+    middleware: [ctx.requireSession, ctx.requireAdmin],
+  };
 
   router.openapi(
     createRoute({
@@ -55,7 +59,13 @@ export function adminRoutes(ctx: AuthContext): AuthRouter {
       const { limit, cursor } = c.req.valid("query");
       const users = await listUsers(ctx.sql, limit, cursor ? decodeCursor(cursor) : undefined);
       const last = users.at(-1);
-      return c.json({ users: users.map(userView), nextCursor: users.length === limit && last ? encodeCursor(last) : null }, 200);
+      return c.json(
+        {
+          users: users.map(userView),
+          nextCursor: users.length === limit && last ? encodeCursor(last) : null,
+        },
+        200,
+      );
     },
   );
 
@@ -76,7 +86,8 @@ export function adminRoutes(ctx: AuthContext): AuthRouter {
     }),
     async (c) => {
       const { id } = c.req.valid("param");
-      if (id === c.get("account").id) throw new ApiError(409, "cannot_disable_self", "an admin cannot disable their own account");
+      if (id === c.get("account").id)
+        throw new ApiError(409, "cannot_disable_self", "an admin cannot disable their own account");
       await existingUser(ctx, id);
       const user = await ctx.sql.begin(async (tx) => {
         const updated = await setDisabled(tx, id, true);
@@ -95,7 +106,12 @@ export function adminRoutes(ctx: AuthContext): AuthRouter {
       summary: "Enable a disabled user (they sign in again)",
       ...guarded,
       request: { params: IdParams },
-      responses: { 200: userResponse, ...denied, 404: problemResponseSpec("no such user"), 422: problemResponseSpec("id is not a UUID") },
+      responses: {
+        200: userResponse,
+        ...denied,
+        404: problemResponseSpec("no such user"),
+        422: problemResponseSpec("id is not a UUID"),
+      },
     }),
     async (c) => {
       const { id } = c.req.valid("param");
@@ -139,7 +155,12 @@ export function adminRoutes(ctx: AuthContext): AuthRouter {
       summary: "End every session of a user",
       ...guarded,
       request: { params: IdParams },
-      responses: { 204: { description: "ended" }, ...denied, 404: problemResponseSpec("no such user"), 422: problemResponseSpec("id is not a UUID") },
+      responses: {
+        204: { description: "ended" },
+        ...denied,
+        404: problemResponseSpec("no such user"),
+        422: problemResponseSpec("id is not a UUID"),
+      },
     }),
     async (c) => {
       const { id } = c.req.valid("param");

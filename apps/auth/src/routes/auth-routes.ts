@@ -1,8 +1,14 @@
 import { createRoute } from "@hono/zod-openapi";
 import { ApiError, clientAddress, createRouter, problemResponseSpec } from "../../../shared/src/index.ts";
-import { revokeSession, rotateRefreshToken, startSession } from "../sessions.ts";
-import { findUserByEmail, findUserById, insertUserIfAbsent, normalizeEmail, updatePasswordHash } from "../users.ts";
 import { AcceptedSchema, LoginBody, RefreshBody, RegisterBody, TokenPairSchema } from "../schemas.ts";
+import { revokeSession, rotateRefreshToken, startSession } from "../sessions.ts";
+import {
+  findUserByEmail,
+  findUserById,
+  insertUserIfAbsent,
+  normalizeEmail,
+  updatePasswordHash,
+} from "../users.ts";
 import { type AuthContext, type AuthEnv, type AuthRouter, bearerSecurity } from "./context.ts";
 import { NO_STORE, tokenPair } from "./tokens-response.ts";
 
@@ -72,7 +78,11 @@ export function authRoutes(ctx: AuthContext): AuthRouter {
     const body = c.req.valid("json");
     await ctx.limiters.registerIp.enforce(clientAddress(c, ctx.config.trustProxyHops));
     const passwordHash = await ctx.hasher.hash(body.password);
-    await insertUserIfAbsent(ctx.sql, { email: normalizeEmail(body.email), displayName: body.displayName, passwordHash });
+    await insertUserIfAbsent(ctx.sql, {
+      email: normalizeEmail(body.email),
+      displayName: body.displayName,
+      passwordHash,
+    });
     return c.json(REGISTER_ACCEPTED, 202);
   });
 
@@ -97,7 +107,8 @@ export function authRoutes(ctx: AuthContext): AuthRouter {
       ctx.loginFailures.inc({ reason: "disabled" });
       throw new ApiError(403, "account_disabled", "this account is disabled");
     }
-    if (ctx.hasher.needsRehash(user.passwordHash)) await updatePasswordHash(ctx.sql, user.id, await ctx.hasher.hash(body.password));
+    if (ctx.hasher.needsRehash(user.passwordHash))
+      await updatePasswordHash(ctx.sql, user.id, await ctx.hasher.hash(body.password));
     const session = await startSession(
       ctx.sql,
       { userId: user.id, userAgent: c.req.header("user-agent"), ip },
@@ -122,11 +133,19 @@ export function authRoutes(ctx: AuthContext): AuthRouter {
         return c.json(await tokenPair(ctx, user, outcome.sessionId, outcome.refreshToken), 200, NO_STORE);
       }
       case "reused":
-        throw new ApiError(401, "refresh_token_reused", "this refresh token was already used; its session has been ended");
+        throw new ApiError(
+          401,
+          "refresh_token_reused",
+          "this refresh token was already used; its session has been ended",
+        );
       case "disabled":
         throw new ApiError(401, "account_disabled", "this account is disabled");
       default:
-        throw new ApiError(401, "invalid_refresh_token", "the refresh token is not valid, has expired or its session has ended");
+        throw new ApiError(
+          401,
+          "invalid_refresh_token",
+          "the refresh token is not valid, has expired or its session has ended",
+        );
     }
   });
 

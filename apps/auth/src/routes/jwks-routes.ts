@@ -13,8 +13,13 @@ export function jwksRoutes(ctx: AuthContext): AuthRouter {
       path: "/.well-known/jwks.json",
       tags: ["keys"],
       summary: "Public keys that verify access tokens and chat tickets (current, upcoming and retired)",
-      responses: { 200: { description: "JSON Web Key Set", content: { "application/json": { schema: JwksSchema } } } },
+      responses: {
+        200: { description: "JSON Web Key Set", content: { "application/json": { schema: JwksSchema } } },
+      },
     }),
-    (c) => c.json(ctx.publicJwks as { keys: Record<string, unknown>[] }, 200, { "cache-control": `public, max-age=${JWKS_MAX_AGE_SECONDS}` }),
+    (c) =>
+      c.json(ctx.publicJwks as { keys: Record<string, unknown>[] }, 200, {
+        "cache-control": `public, max-age=${JWKS_MAX_AGE_SECONDS}`,
+      }),
   );
 }

@@ -1,7 +1,12 @@
 import type { AuthContext } from "./context.ts";
 
 /** The body of login and refresh answers. */
-export async function tokenPair(ctx: AuthContext, user: { id: string; roles: string[] }, sessionId: string, refreshToken: string) {
+export async function tokenPair(
+  ctx: AuthContext,
+  user: { id: string; roles: string[] },
+  sessionId: string,
+  refreshToken: string,
+) {
   const access = await ctx.tokens.accessToken(user, sessionId);
   return {
     tokenType: "Bearer" as const,
