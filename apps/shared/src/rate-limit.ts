@@ -44,7 +44,10 @@ export interface RateLimiter {
   readonly rule: RateLimitRule;
   /** Counts one request against `key` and says whether it is allowed. */
   consume(key: string): Promise<RateLimitDecision>;
-  /** Like consume, but throws a 429 problem with Retry-After (and counts gomeet_rate_limited_total). */
+  /**
+   * Like consume, but throws a 429 problem with Retry-After (and counts gomeet_rate_limited_total); a 503
+   * problem when Redis cannot be reached.
+   */
   enforce(key: string): Promise<void>;
 }
 
@@ -96,7 +99,21 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
       };
     },
     async enforce(key) {
-      const decision = await limiter.consume(key);
+      let decision: RateLimitDecision;
+      try {
+        decision = await limiter.consume(key);
+      } catch {
+        // Fail closed: a request that cannot be counted is not let through (login, refresh and register are the
+        // endpoints an attacker would aim at while Redis is away).
+        throw new ApiError(
+          503,
+          "rate_limiter_unavailable",
+          "the request could not be checked against its rate limit; retry shortly",
+          {
+            headers: { "retry-after": "1" },
+          },
+        );
+      }
       if (decision.allowed) return;
       options.metrics?.rateLimited.inc({ limiter: name });
       throw new ApiError(

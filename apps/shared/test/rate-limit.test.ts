@@ -89,6 +89,25 @@ describe("GCRA rate limiter on redis-server", () => {
       'gomeet_rate_limited_total{limiter="login_ip",service="kit"} 1',
     );
   });
+
+  it("fails closed with a 503 problem when Redis is unreachable", async () => {
+    const gone = createRedis({ url: "redis://127.0.0.1:1" });
+    try {
+      const rl = createRateLimiter({
+        redis: gone,
+        name: "offline",
+        rule: { limit: 5, windowSeconds: 60 },
+        prefix: "kit-test",
+      });
+      await expect(rl.enforce("k")).rejects.toMatchObject({
+        status: 503,
+        code: "rate_limiter_unavailable",
+        headers: { "retry-after": "1" },
+      });
+    } finally {
+      gone.disconnect();
+    }
+  });
 });
 
 describe("parseRateLimitRule", () => {
