@@ -1,8 +1,10 @@
 import { writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
+import { RULES } from "../../policies/rules.ts";
 import { ConfigError } from "../../stacks/loader.ts";
 import { stableStringify, toPlanDocument } from "./graph-json.ts";
 import { planStack } from "./plan.ts";
+import { checkPlanPolicies, renderPolicyReport } from "./policy-check.ts";
 import { renderPlanTree } from "./render-tree.ts";
 import { listStacks, StackFileError } from "./stack-file.ts";
 
@@ -39,11 +41,20 @@ async function main(): Promise<number> {
   try {
     const graph = await planStack(values.stack, process.cwd());
     process.stdout.write(renderPlanTree(graph));
+    const violations = checkPlanPolicies(graph);
+    process.stdout.write(renderPolicyReport(violations, RULES.length));
     if (values.json) {
       writeFileSync(values.json, stableStringify(toPlanDocument(graph)));
       process.stderr.write(`plan: wrote ${values.json}\n`);
     }
     process.stderr.write(`plan: done in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+    const mandatory = violations.filter((v) => v.enforcement === "mandatory");
+    if (mandatory.length > 0) {
+      process.stderr.write(
+        `plan: stack ${values.stack} violates ${mandatory.length} mandatory ${mandatory.length === 1 ? "policy" : "policies"}: ${[...new Set(mandatory.map((v) => v.policy))].join(", ")}\n`,
+      );
+      return 1;
+    }
     return 0;
   } catch (error) {
     if (error instanceof ConfigError || error instanceof StackFileError) {
