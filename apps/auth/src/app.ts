@@ -19,10 +19,9 @@ import { adminRoutes } from "./routes/admin-routes.ts";
 import { authRoutes } from "./routes/auth-routes.ts";
 import type { AuthContext, AuthEnv } from "./routes/context.ts";
 import { jwksRoutes } from "./routes/jwks-routes.ts";
-import { isSessionOpen } from "./sessions.ts";
+import { findOpenSessionUser } from "./sessions.ts";
 import { SIGNING_ALGORITHMS, type SigningKeys } from "./signing-keys.ts";
 import { TokenIssuer } from "./tokens.ts";
-import { findUserById } from "./users.ts";
 
 export interface AuthAppDeps {
   sql: Sql;
@@ -96,11 +95,8 @@ export function createAuthApp(deps: AuthAppDeps): ServiceApp {
       if (!sessionId || !UUID.test(sessionId) || !UUID.test(principal.subject)) {
         return sessionEnded("invalid_token", "token rejected: it does not name a session");
       }
-      const [user, open] = await Promise.all([
-        findUserById(sql, principal.subject),
-        isSessionOpen(sql, sessionId, principal.subject),
-      ]);
-      if (!user || !open) return sessionEnded("session_ended", "the session of this token has ended");
+      const user = await findOpenSessionUser(sql, sessionId, principal.subject);
+      if (!user) return sessionEnded("session_ended", "the session of this token has ended");
       if (user.disabledAt) return sessionEnded("account_disabled", "this account is disabled");
       c.set("account", user);
       await next();

@@ -1,5 +1,6 @@
 import { createHash, randomBytes, randomUUID } from "node:crypto";
 import type { Queryable, Sql } from "../../shared/src/index.ts";
+import { type UserRow, userColumns } from "./users.ts";
 
 export interface SessionLifetimes {
   idleSeconds: number;
@@ -109,8 +110,16 @@ export async function rotateRefreshToken(
   });
 }
 
-export async function revokeSession(sql: Queryable, sessionId: string, reason: RevokeReason): Promise<void> {
-  await sql`update sessions set revoked_at = now(), revoked_reason = ${reason} where id = ${sessionId} and revoked_at is null`;
+/** Ends a session; with `ownerId`, only if that user owns it and it is still open. True when one ended. */
+export async function revokeSession(
+  sql: Queryable,
+  sessionId: string,
+  reason: RevokeReason,
+  ownerId?: string,
+): Promise<boolean> {
+  const rows = await sql`update sessions set revoked_at = now(), revoked_reason = ${reason}
+    where id = ${sessionId} and ${ownerId ? sql`user_id = ${ownerId} and ${isOpen(sql)}` : sql`revoked_at is null`} returning id`;
+  return rows.length > 0;
 }
 
 /** Ends every open session of a user except `keep` (the caller's own, after a password change). */
@@ -125,21 +134,31 @@ export async function revokeUserSessions(
   return rows.length;
 }
 
-/** Open sessions: not ended, and within both lifetimes. */
+/** A session is open while it has not been ended and is within both its idle and absolute lifetimes. */
+const isOpen = (sql: Queryable) =>
+  sql`revoked_at is null and idle_expires_at > now() and absolute_expires_at > now()`;
+
+/** Open sessions, most recently refreshed first. */
 export async function listOpenSessions(sql: Queryable, userId: string): Promise<SessionRow[]> {
   return await sql<
     SessionRow[]
   >`select id, user_id as "userId", created_at as "createdAt", last_refreshed_at as "lastRefreshedAt",
       idle_expires_at as "idleExpiresAt", absolute_expires_at as "absoluteExpiresAt", user_agent as "userAgent", ip
     from sessions
-    where user_id = ${userId} and revoked_at is null and idle_expires_at > now() and absolute_expires_at > now()
+    where user_id = ${userId} and ${isOpen(sql)}
     order by last_refreshed_at desc`;
 }
 
-/** True when the session exists, belongs to `userId`, is not ended and has not expired. */
-export async function isSessionOpen(sql: Queryable, sessionId: string, userId: string): Promise<boolean> {
-  const [row] =
-    await sql`select 1 from sessions where id = ${sessionId} and user_id = ${userId} and revoked_at is null
-    and idle_expires_at > now() and absolute_expires_at > now()`;
-  return row !== undefined;
+/**
+ * The user of an open session (not ended, within both lifetimes) that belongs to `userId`; undefined when
+ * the session is not open. One query per authenticated request at auth.
+ */
+export async function findOpenSessionUser(
+  sql: Queryable,
+  sessionId: string,
+  userId: string,
+): Promise<UserRow | undefined> {
+  const [row] = await sql<UserRow[]>`select ${userColumns(sql)} from users
+    where id = ${userId} and exists (select 1 from sessions where id = ${sessionId} and user_id = ${userId} and ${isOpen(sql)})`;
+  return row;
 }

@@ -36,16 +36,17 @@ export function normalizeEmail(email: string): string {
   return email.trim().toLowerCase();
 }
 
-const columns = (sql: Queryable) =>
+/** The select list that maps a users row onto UserRow. */
+export const userColumns = (sql: Queryable) =>
   sql`id, email, display_name as "displayName", password_hash as "passwordHash", roles, disabled_at as "disabledAt", created_at as "createdAt"`;
 
 export async function findUserByEmail(sql: Queryable, email: string): Promise<UserRow | undefined> {
-  const [row] = await sql<UserRow[]>`select ${columns(sql)} from users where email = ${email}`;
+  const [row] = await sql<UserRow[]>`select ${userColumns(sql)} from users where email = ${email}`;
   return row;
 }
 
 export async function findUserById(sql: Queryable, id: string): Promise<UserRow | undefined> {
-  const [row] = await sql<UserRow[]>`select ${columns(sql)} from users where id = ${id}`;
+  const [row] = await sql<UserRow[]>`select ${userColumns(sql)} from users where id = ${id}`;
   return row;
 }
 
@@ -65,7 +66,7 @@ export async function updateDisplayName(
 ): Promise<UserRow | undefined> {
   const [row] = await sql<
     UserRow[]
-  >`update users set display_name = ${displayName}, updated_at = now() where id = ${id} returning ${columns(sql)}`;
+  >`update users set display_name = ${displayName}, updated_at = now() where id = ${id} returning ${userColumns(sql)}`;
   return row;
 }
 
@@ -76,7 +77,7 @@ export async function updatePasswordHash(sql: Queryable, id: string, passwordHas
 export async function setRoles(sql: Queryable, id: string, roles: string[]): Promise<UserRow | undefined> {
   const [row] = await sql<
     UserRow[]
-  >`update users set roles = ${roles}, updated_at = now() where id = ${id} returning ${columns(sql)}`;
+  >`update users set roles = ${roles}, updated_at = now() where id = ${id} returning ${userColumns(sql)}`;
   return row;
 }
 
@@ -88,7 +89,7 @@ export async function setDisabled(
   const [row] = await sql<
     UserRow[]
   >`update users set disabled_at = ${disabled ? sql`coalesce(disabled_at, now())` : null}, updated_at = now()
-    where id = ${id} returning ${columns(sql)}`;
+    where id = ${id} returning ${userColumns(sql)}`;
   return row;
 }
 
@@ -98,7 +99,7 @@ export async function listUsers(
   limit: number,
   after?: { createdAt: Date; id: string },
 ): Promise<UserRow[]> {
-  return await sql<UserRow[]>`select ${columns(sql)} from users
+  return await sql<UserRow[]>`select ${userColumns(sql)} from users
     ${after ? sql`where (created_at, id) > (${after.createdAt}, ${after.id})` : sql``}
     order by created_at, id limit ${limit}`;
 }

@@ -140,10 +140,9 @@ export function accountRoutes(ctx: AuthContext): AuthRouter {
     }),
     async (c) => {
       const { id } = c.req.valid("param");
-      const open = await listOpenSessions(ctx.sql, c.get("account").id);
-      if (!open.some((s) => s.id === id))
+      if (!(await revokeSession(ctx.sql, id, "ended_by_user", c.get("account").id))) {
         throw new ApiError(404, "session_not_found", `no open session ${id} for this user`);
-      await revokeSession(ctx.sql, id, "ended_by_user");
+      }
       return c.body(null, 204);
     },
   );
