@@ -3,6 +3,7 @@ import type { Context } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { requestId } from "hono/request-id";
 import { matchedRoutes } from "hono/route";
+import { withDeadline } from "./deadline.ts";
 import { renderDocsPage } from "./docs-page.ts";
 import { errorFields, type Logger } from "./logger.ts";
 import { createServiceMetrics, type ServiceMetrics } from "./metrics.ts";
@@ -74,18 +75,6 @@ export function createRouter<E extends AppEnv = AppEnv>(): OpenAPIHono<E> {
 function routeLabel(c: Context): string {
   const routes = matchedRoutes(c).filter((r) => r.method !== "ALL");
   return routes.at(-1)?.path ?? "unmatched";
-}
-
-async function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} did not answer within ${ms} ms`)), ms);
-  });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 const StatusSchema = z.object({ status: z.string(), checks: z.record(z.string(), z.string()).optional() });
@@ -212,7 +201,11 @@ export function createApp(options: CreateAppOptions): ServiceApp {
     await Promise.all(
       (options.readiness ?? []).map(async ({ name, check }) => {
         try {
-          await withTimeout(check(), readinessTimeoutMs, name);
+          await withDeadline(
+            check(),
+            readinessTimeoutMs,
+            `${name} did not answer within ${readinessTimeoutMs} ms`,
+          );
           checks[name] = "ok";
         } catch (error) {
           ready = false;

@@ -2,6 +2,7 @@ import { once } from "node:events";
 import net from "node:net";
 import type { Duplex } from "node:stream";
 import tls from "node:tls";
+import { withDeadline } from "./deadline.ts";
 
 /**
  * postgres.js keeps its pool state private, so the kit opens the connections itself (postgres.js's `socket`
@@ -56,49 +57,38 @@ export class PoolTracker {
   }
 }
 
-async function withDeadline<T>(promise: Promise<T>, ms: number, onTimeout: () => void): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    return await Promise.race([
-      promise,
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => {
-          onTimeout();
-          reject(new Error(`connecting to PostgreSQL timed out after ${ms} ms`));
-        }, ms);
-      }),
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
 /** Opens one connection to the first host of `target`, negotiating TLS per `sslMode` like libpq does. */
 export async function openConnection(target: ConnectionTarget, sslMode: SslMode): Promise<Duplex> {
   const host = target.host[0] ?? "localhost";
   const raw = target.path ? net.connect(target.path) : net.connect({ host, port: target.port[0] ?? 5432 });
   const timeoutMs = (target.connect_timeout ?? 30) * 1000;
-  return await withDeadline(
-    (async () => {
-      await once(raw, "connect");
-      if (sslMode === "disable") return raw;
-      raw.write(SSL_REQUEST);
-      const [reply] = (await once(raw, "data")) as [Buffer];
-      if (reply[0] !== 0x53) {
-        if (sslMode === "prefer") return raw;
-        throw new Error(`the PostgreSQL server refused TLS but sslmode=${sslMode} requires it`);
-      }
-      const verify = sslMode === "verify-ca" || sslMode === "verify-full";
-      const secure = tls.connect({
-        socket: raw,
-        servername: net.isIP(host) ? undefined : host,
-        rejectUnauthorized: verify,
-        ...(sslMode === "verify-ca" ? { checkServerIdentity: () => undefined } : {}),
-      });
-      await once(secure, "secureConnect");
-      return secure;
-    })(),
-    timeoutMs,
-    () => raw.destroy(),
-  );
+  const negotiate = async (): Promise<Duplex> => {
+    await once(raw, "connect");
+    if (sslMode === "disable") return raw;
+    raw.write(SSL_REQUEST);
+    const [reply] = (await once(raw, "data")) as [Buffer];
+    if (reply[0] !== 0x53) {
+      if (sslMode === "prefer") return raw;
+      throw new Error(`the PostgreSQL server refused TLS but sslmode=${sslMode} requires it`);
+    }
+    const verify = sslMode === "verify-ca" || sslMode === "verify-full";
+    const secure = tls.connect({
+      socket: raw,
+      servername: net.isIP(host) ? undefined : host,
+      rejectUnauthorized: verify,
+      ...(sslMode === "verify-ca" ? { checkServerIdentity: () => undefined } : {}),
+    });
+    await once(secure, "secureConnect");
+    return secure;
+  };
+  try {
+    return await withDeadline(
+      negotiate(),
+      timeoutMs,
+      `connecting to PostgreSQL timed out after ${timeoutMs} ms`,
+    );
+  } catch (error) {
+    raw.destroy();
+    throw error;
+  }
 }

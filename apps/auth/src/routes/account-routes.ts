@@ -11,10 +11,9 @@ import {
 } from "../schemas.ts";
 import { listOpenSessions, revokeSession, revokeUserSessions } from "../sessions.ts";
 import { updateDisplayName, updatePasswordHash, userView } from "../users.ts";
-import { type AuthContext, type AuthEnv, type AuthRouter, bearerSecurity } from "./context.ts";
+import { type AuthContext, type AuthEnv, type AuthRouter, bearerSecurity, jsonBody } from "./context.ts";
 import { NO_STORE } from "./tokens-response.ts";
 
-const json = <T>(schema: T) => ({ content: { "application/json": { schema } }, required: true });
 const unauthorized = problemResponseSpec("no valid access token, or its session has ended");
 
 export function accountRoutes(ctx: AuthContext): AuthRouter {
@@ -43,7 +42,7 @@ export function accountRoutes(ctx: AuthContext): AuthRouter {
       tags: ["account"],
       summary: "Change the display name",
       ...guarded,
-      request: { body: json(UpdateProfileBody) },
+      request: { body: jsonBody(UpdateProfileBody) },
       responses: {
         200: { description: "updated profile", content: { "application/json": { schema: UserSchema } } },
         401: unauthorized,
@@ -64,7 +63,7 @@ export function accountRoutes(ctx: AuthContext): AuthRouter {
       tags: ["account"],
       summary: "Change the password; every other session of the user ends",
       ...guarded,
-      request: { body: json(ChangePasswordBody) },
+      request: { body: jsonBody(ChangePasswordBody) },
       responses: {
         204: { description: "changed" },
         401: unauthorized,
@@ -154,7 +153,7 @@ export function accountRoutes(ctx: AuthContext): AuthRouter {
       tags: ["chat"],
       summary: "A short-lived ticket for one meeting's chat WebSocket handshake (audience chat)",
       ...guarded,
-      request: { body: json(ChatTicketBody) },
+      request: { body: jsonBody(ChatTicketBody) },
       responses: {
         201: { description: "ticket", content: { "application/json": { schema: ChatTicketSchema } } },
         401: unauthorized,

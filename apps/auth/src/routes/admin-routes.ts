@@ -3,9 +3,8 @@ import { ApiError, createRouter, problemResponseSpec } from "../../../shared/src
 import { IdParams, ListUsersQuery, SetRolesBody, UserPageSchema, UserSchema } from "../schemas.ts";
 import { revokeUserSessions } from "../sessions.ts";
 import { findUserById, listUsers, setDisabled, setRoles, userView } from "../users.ts";
-import { type AuthContext, type AuthEnv, type AuthRouter, bearerSecurity } from "./context.ts";
+import { type AuthContext, type AuthEnv, type AuthRouter, bearerSecurity, jsonBody } from "./context.ts";
 
-const json = <T>(schema: T) => ({ content: { "application/json": { schema } }, required: true });
 const denied = {
   401: problemResponseSpec("no valid access token, or its session has ended"),
   403: problemResponseSpec("the caller is not an admin"),
@@ -127,7 +126,7 @@ export function adminRoutes(ctx: AuthContext): AuthRouter {
       path: "/v1/admin/users/{id}/roles",
       summary: "Replace a user's organisation roles (tokens carry the new roles from their next refresh)",
       ...guarded,
-      request: { params: IdParams, body: json(SetRolesBody) },
+      request: { params: IdParams, body: jsonBody(SetRolesBody) },
       responses: {
         200: userResponse,
         ...denied,

@@ -9,10 +9,8 @@ import {
   normalizeEmail,
   updatePasswordHash,
 } from "../users.ts";
-import { type AuthContext, type AuthEnv, type AuthRouter, bearerSecurity } from "./context.ts";
+import { type AuthContext, type AuthEnv, type AuthRouter, bearerSecurity, jsonBody } from "./context.ts";
 import { NO_STORE, tokenPair } from "./tokens-response.ts";
-
-const json = <T>(schema: T) => ({ content: { "application/json": { schema } }, required: true });
 
 const routes = {
   register: createRoute({
@@ -22,7 +20,7 @@ const routes = {
     summary: "Create an account",
     description:
       "Always answers 202 with the same body whether or not the email is already registered (no user enumeration); sign in afterwards.",
-    request: { body: json(RegisterBody) },
+    request: { body: jsonBody(RegisterBody) },
     responses: {
       202: { description: "accepted", content: { "application/json": { schema: AcceptedSchema } } },
       422: problemResponseSpec("a field is invalid"),
@@ -34,7 +32,7 @@ const routes = {
     path: "/v1/auth/login",
     tags: ["auth"],
     summary: "Sign in with email and password; starts a session",
-    request: { body: json(LoginBody) },
+    request: { body: jsonBody(LoginBody) },
     responses: {
       200: { description: "signed in", content: { "application/json": { schema: TokenPairSchema } } },
       401: problemResponseSpec("unknown email or wrong password (same answer for both)"),
@@ -48,7 +46,7 @@ const routes = {
     path: "/v1/auth/refresh",
     tags: ["auth"],
     summary: "Exchange a refresh token for a new token pair (the old refresh token is used up)",
-    request: { body: json(RefreshBody) },
+    request: { body: jsonBody(RefreshBody) },
     responses: {
       200: { description: "rotated", content: { "application/json": { schema: TokenPairSchema } } },
       401: problemResponseSpec("unknown, expired, ended or reused refresh token; a reuse ends the session"),

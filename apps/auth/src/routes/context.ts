@@ -31,3 +31,6 @@ export interface AuthContext {
 }
 
 export const bearerSecurity = [{ bearerAuth: [] }];
+
+/** A required JSON request body validated by `schema` (its failures become 422 problems naming the field). */
+export const jsonBody = <T>(schema: T) => ({ content: { "application/json": { schema } }, required: true });
