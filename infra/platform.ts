@@ -3,10 +3,13 @@ import { Project } from "../components/edge/project.ts";
 import { stackTag } from "../components/naming.ts";
 import type { PlatformConfig } from "../stacks/schema.ts";
 import { createCloudLayer } from "./layers/cloud.ts";
+import { createMediaLayer } from "./layers/media.ts";
 
 export interface PlatformSecrets {
   /** Alertmanager's Slack webhook (`gomeet:alertSlackWebhookUrl`), when the stack sets one. */
   alertSlackWebhookUrl?: pulumi.Output<string>;
+  /** DNS-scoped DigitalOcean token for the TURN droplets' DNS-01 certificates (`gomeet:turnDnsApiToken`). */
+  turnDnsApiToken?: pulumi.Output<string>;
 }
 
 /** What `pulumi stack output` shows: the endpoints users need; credentials only as secrets. */
@@ -35,11 +38,15 @@ export function createPlatform(
 ): PlatformOutputs {
   const identity = { stack, tags: [...new Set([...config.tags, stackTag(stack)])] };
   const cloud = createCloudLayer(identity, config);
+  const media = createMediaLayer(identity, config, cloud, {
+    registryEndpoint: cloud.registryEndpoint,
+    ...(_secrets.turnDnsApiToken ? { turnDnsApiToken: _secrets.turnDnsApiToken } : {}),
+  });
 
   new Project("project", {
     identity,
     environment: config.environment,
-    resources: [...cloud.projectResources],
+    resources: [...cloud.projectResources, ...media.projectResources],
   });
 
   return {

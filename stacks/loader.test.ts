@@ -229,6 +229,18 @@ const cases: { rule: string; config: Record<string, unknown>; message: string }[
     message: "gomeet:overrides.turn.relayPorts.min: expected min ≤ max (40000), got 49999",
   },
   {
+    rule: "platform port ranges are disjoint",
+    config: { "gomeet:environment": "staging", "gomeet:overrides": { turn: { relayPorts: { min: 45000, max: 55000 } } } },
+    message:
+      'gomeet:overrides.turn.relayPorts: expected ports disjoint from the rest of the platform (port ranges overlap: "turn.relayPorts" (udp 45000–55000) and "media.rtcUdpPorts" (udp 50000–60000) share udp 50000–55000), got {"min":45000,"max":55000}',
+  },
+  {
+    rule: "LiveKit's ICE/TCP port stays off node daemons",
+    config: { "gomeet:environment": "staging", "gomeet:overrides": { media: { rtcTcpPort: 10250 } } },
+    message:
+      'gomeet:overrides.media.rtcTcpPort: expected ports disjoint from the rest of the platform (port ranges overlap: "media.rtcTcpPort" (tcp 10250) and "kubelet" (tcp 10250) share tcp 10250), got 10250',
+  },
+  {
     rule: "meetings hold at most 500",
     config: { "gomeet:environment": "staging", "gomeet:overrides": { media: { participantsPerMeeting: 501 } } },
     message: "gomeet:overrides.media.participantsPerMeeting: expected an integer from 2 to 500, got 501",

@@ -1,3 +1,4 @@
+import { platformPortRangeProblems } from "../components/media/platform-ports.ts";
 import { rangeProblems } from "../components/network/ranges.ts";
 import { dropletSize } from "../infra/capacity/droplet-sizes.ts";
 import { defaultMeetingShape, roomFitProblem, roomLoad } from "../infra/capacity/room-model.ts";
@@ -40,6 +41,10 @@ export function checkPlatformRules(config: PlatformConfig): RuleViolation[] {
   for (const { setting, problem } of rangeProblems(config.network)) {
     violations.push({ path: ["network", setting], expected: problem });
   }
+
+  // Media nodes share one port namespace with NodePorts and node daemons (hostNetwork); coturn's relays must
+  // stay clear of LiveKit's ICE range (components/media/port-ranges.ts).
+  violations.push(...platformPortRangeProblems(config));
 
   const media = dropletSize(config.cluster.pools.media.size);
   const load = roomLoad(defaultMeetingShape(config.media.participantsPerMeeting));

@@ -26,8 +26,11 @@ export interface TurnCloudInitInput {
   /** Names on the certificate: the droplet's own record and the shared fleet record. */
   certificateDomains: string[];
   acmeEmail: string;
-  /** DigitalOcean API token limited to the DNS zone, used by certbot-dns-digitalocean for DNS-01. */
-  dnsApiToken: string;
+  /**
+   * DigitalOcean API token limited to the DNS zone, used by certbot-dns-digitalocean for DNS-01. Without one,
+   * certbot answers an HTTP-01 challenge on port 80 instead, which can only prove the droplet's own name.
+   */
+  dnsApiToken?: string;
   /** Where the deploy hook copies the live certificate for the turnserver user. */
   certDirectory: string;
   /** net.core.{r,w}mem_max; LiveKit's 16 MiB target is a good figure for a relay too (livekit.md §1.2). */
@@ -53,7 +56,16 @@ function validate(input: TurnCloudInitInput): void {
   });
   if (!/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(input.acmeEmail))
     fail("acmeEmail", "an e-mail address", input.acmeEmail);
-  requireSecret("dnsApiToken", input.dnsApiToken, 16);
+  if (input.dnsApiToken !== undefined) requireSecret("dnsApiToken", input.dnsApiToken, 16);
+  else if (input.certificateDomains.length !== 1) {
+    // Let's Encrypt validates HTTP-01 against one of a name's addresses; a name shared by several droplets
+    // would fail whenever it picks another droplet.
+    fail(
+      "certificateDomains",
+      "exactly the droplet's own name when no dnsApiToken is given (HTTP-01 cannot prove a shared name)",
+      input.certificateDomains,
+    );
+  }
   if (!/^\/[A-Za-z0-9/_.-]+$/.test(input.certDirectory))
     fail("certDirectory", "an absolute path", input.certDirectory);
   requirePositiveInteger("udpBufferBytes", input.udpBufferBytes);
@@ -103,10 +115,8 @@ function deployHook(certDirectory: string): string {
   ].join("\n");
 }
 
-export function renderTurnCloudInit(input: TurnCloudInitInput): string {
-  validate(input);
-  const domains = input.certificateDomains.flatMap((d) => ["-d", d]);
-  const certbot = [
+function dns01Certbot(input: TurnCloudInitInput): string[] {
+  return [
     "certbot",
     "certonly",
     "--non-interactive",
@@ -120,8 +130,29 @@ export function renderTurnCloudInit(input: TurnCloudInitInput): string {
     String(input.dnsPropagationSeconds),
     "--cert-name",
     "turn",
-    ...domains,
+    ...input.certificateDomains.flatMap((d) => ["-d", d]),
   ];
+}
+
+/**
+ * HTTP-01 needs the droplet's name to resolve to an address that reaches it, which may lag the first boot (the
+ * reserved IP is assigned and the record created after the droplet): retry for up to 20 minutes. Renewals use
+ * the same standalone authenticator from certbot's timer.
+ */
+function http01Certbot(input: TurnCloudInitInput): string[] {
+  const issue = [
+    "certbot certonly --non-interactive --agree-tos",
+    `--email ${input.acmeEmail}`,
+    "--standalone --preferred-challenges http",
+    "--cert-name turn",
+    ...input.certificateDomains.map((d) => `-d ${d}`),
+  ].join(" ");
+  return ["sh", "-c", `for attempt in $(seq 1 40); do ${issue} && exit 0; sleep 30; done; exit 1`];
+}
+
+export function renderTurnCloudInit(input: TurnCloudInitInput): string {
+  validate(input);
+  const certbot = input.dnsApiToken === undefined ? http01Certbot(input) : dns01Certbot(input);
   const config = {
     hostname: input.hostname,
     package_update: true,
@@ -171,11 +202,15 @@ export function renderTurnCloudInit(input: TurnCloudInitInput): string {
         permissions: "0644",
         content: ["[Service]", "LimitNOFILE=1048576", "Restart=always", "RestartSec=2", ""].join("\n"),
       },
-      {
-        path: CERTBOT_CREDENTIALS,
-        permissions: "0600",
-        content: `dns_digitalocean_token = ${input.dnsApiToken}\n`,
-      },
+      ...(input.dnsApiToken === undefined
+        ? []
+        : [
+            {
+              path: CERTBOT_CREDENTIALS,
+              permissions: "0600",
+              content: `dns_digitalocean_token = ${input.dnsApiToken}\n`,
+            },
+          ]),
       { path: DEPLOY_HOOK, permissions: "0755", content: deployHook(input.certDirectory) },
       {
         // Written after the coturn package created the turnserver group (`defer`), readable only by it.

@@ -1,0 +1,77 @@
+import type { DropletSize } from "../../infra/capacity/droplet-sizes.ts";
+import { MAX_NODE_CPU_UTILISATION } from "../../infra/capacity/room-model.ts";
+import type { PlatformConfig } from "../../stacks/schema.ts";
+import type { LiveKitConfigInput, LiveKitTurnServer } from "./livekit-config.ts";
+import { MEDIA_PORTS } from "./platform-ports.ts";
+import type { RedisConnection } from "./redis-connection.ts";
+
+/** Values only known once resources exist (secrets, addresses), resolved before rendering. */
+export interface LiveKitRuntimeValues {
+  apiKey: string;
+  apiSecret: string;
+  redis: RedisConnection;
+  /** Reserved IPs of the TURN fleet as `ip:3478`: nodes learn their public address from our own STUN. */
+  stunServers: string[];
+  turnServers: LiveKitTurnServer[];
+  turnSharedSecret: string;
+  webhookUrls: string[];
+}
+
+/**
+ * Node-wide caps from the media node's size. The sample's documented defaults — 400 tracks per vCPU up to
+ * 8000, 1 GB/s — are not applied in code (../shared/reference/livekit.md §1.6), so GoMeet writes them out,
+ * with bytes/s further capped at 80 % of the node's NIC (digitalocean.md §1.2: 10 or 2 Gbps).
+ */
+export function nodeLimits(media: DropletSize): { numTracks: number; bytesPerSec: number } {
+  const nicBytesPerSec = (media.network_cap_gbps * 1e9) / 8;
+  return {
+    numTracks: Math.min(8_000, 400 * media.vcpus),
+    bytesPerSec: Math.floor(Math.min(1e9, nicBytesPerSec * MAX_NODE_CPU_UTILISATION)),
+  };
+}
+
+/** renderLiveKitConfig's input for one stack: config decides the shape, runtime values fill the secrets. */
+export function liveKitConfigInput(
+  config: PlatformConfig,
+  media: DropletSize,
+  runtime: LiveKitRuntimeValues,
+): LiveKitConfigInput {
+  return {
+    httpPort: MEDIA_PORTS.livekitHttp,
+    // hostNetwork: listen on every node address.
+    bindAddresses: [],
+    region: config.region,
+    apiKey: runtime.apiKey,
+    apiSecret: runtime.apiSecret,
+    redis: runtime.redis,
+    rtc: {
+      tcpPort: config.media.rtcTcpPort,
+      udpPortRange: { start: config.media.rtcUdpPorts.min, end: config.media.rtcUdpPorts.max },
+      advertisedAddress: { kind: "stun", stunServers: runtime.stunServers },
+      loopbackCandidates: false,
+    },
+    turn: {
+      servers: runtime.turnServers,
+      sharedSecret: runtime.turnSharedSecret,
+      // LiveKit's default credential lifetime (livekit.md §1.2 `turn_servers[].ttl`, §7).
+      credentialTtlSeconds: 14_400,
+    },
+    room: {
+      maxParticipants: config.media.participantsPerMeeting,
+      // LiveKit's defaults (livekit.md §1.5); rooms are created by the meetings service, never by a join.
+      emptyTimeoutSeconds: 300,
+      departureTimeoutSeconds: 20,
+      autoCreate: false,
+    },
+    limit: {
+      subscriptionLimitVideo: 25,
+      subscriptionLimitAudio: 50,
+      ...nodeLimits(media),
+    },
+    // The capacity model's CPU cap (infra/capacity/room-model.ts) is the selector's skip threshold.
+    nodeSelector: { cpuLoadLimit: MAX_NODE_CPU_UTILISATION },
+    webhook: { urls: runtime.webhookUrls },
+    prometheusPort: MEDIA_PORTS.livekitPrometheus,
+    logLevel: "info",
+  };
+}

@@ -1,0 +1,71 @@
+import type { NodePoolConfig } from "../../stacks/schema.ts";
+
+/**
+ * How long Kubernetes waits after SIGTERM before killing a LiveKit pod: the Helm chart's 5 h, "ensuring Kubernetes
+ * gives sufficient time for the pod to gracefully shut down" — a draining node keeps its rooms until the last
+ * participant leaves (../shared/reference/livekit.md §3.1, §4.3).
+ */
+export const LIVEKIT_DRAIN_SECONDS = 18_000;
+
+/** LiveKit's requested socket buffer (mediatransportutil defaultUDPBufferSize, livekit.md §1.2). */
+export const UDP_BUFFER_BYTES = 16_777_216;
+
+interface Probe {
+  httpGet?: { path: string; port: string };
+  tcpSocket?: { port: string };
+  initialDelaySeconds?: number;
+  periodSeconds: number;
+  timeoutSeconds: number;
+  failureThreshold: number;
+}
+
+/**
+ * Readiness on `/`, which answers 406 once the node's stats are > 4 s old, so a saturated node stops receiving
+ * new signalling. Liveness only checks that the port accepts connections, and tolerates two minutes of failure:
+ * the chart probes liveness on `/` too, which lets kubelet kill a CPU-starved node with every meeting on it
+ * (livekit.md §3.2 "probe risk").
+ */
+export function liveKitProbes(): { readiness: Probe; liveness: Probe } {
+  return {
+    readiness: {
+      httpGet: { path: "/", port: "http" },
+      periodSeconds: 5,
+      timeoutSeconds: 2,
+      failureThreshold: 2,
+    },
+    liveness: {
+      tcpSocket: { port: "http" },
+      initialDelaySeconds: 10,
+      periodSeconds: 20,
+      timeoutSeconds: 5,
+      failureThreshold: 6,
+    },
+  };
+}
+
+/**
+ * The SFU's autoscaler, bounded by the media pool: one pod per node (required anti-affinity), so more replicas
+ * than nodes would only sit Pending. Scale-up is quick; scale-down is slow because every removed pod drains for
+ * up to LIVEKIT_DRAIN_SECONDS (livekit.md §4.3, livekit/livekit#1032).
+ */
+export function liveKitScaling(pool: NodePoolConfig) {
+  return {
+    minReplicas: pool.minNodes,
+    maxReplicas: pool.maxNodes,
+    metrics: [
+      // The Helm chart's DigitalOcean example scales at 60 % CPU (livekit.md §3.2), leaving room below the
+      // node selector's 80 % skip threshold for rooms already placed.
+      {
+        type: "Resource",
+        resource: { name: "cpu", target: { type: "Utilization", averageUtilization: 60 } },
+      },
+    ],
+    behavior: {
+      scaleUp: { stabilizationWindowSeconds: 0, policies: [{ type: "Pods", value: 4, periodSeconds: 60 }] },
+      scaleDown: {
+        stabilizationWindowSeconds: 1_800,
+        policies: [{ type: "Pods", value: 1, periodSeconds: 600 }],
+      },
+    },
+  };
+}

@@ -1,0 +1,274 @@
+import { createHash } from "node:crypto";
+import * as digitalocean from "@pulumi/digitalocean";
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import { dropletSize } from "../../infra/capacity/droplet-sizes.ts";
+import type { PlatformConfig } from "../../stacks/schema.ts";
+import { resourceName, type StackIdentity } from "../naming.ts";
+import { webRtcInboundRules } from "./firewall-rules.ts";
+import type { LiveKitTurnServer } from "./livekit-config.ts";
+import { renderLiveKitConfig } from "./livekit-config.ts";
+import { liveKitConfigInput } from "./livekit-settings.ts";
+import {
+  LIVEKIT_DRAIN_SECONDS,
+  liveKitProbes,
+  liveKitScaling,
+  UDP_BUFFER_BYTES,
+} from "./livekit-workload.ts";
+import { LIVEKIT_IMAGE, SYSCTL_IMAGE } from "./media-images.ts";
+import { dedicatedPodResources } from "./node-sizing.ts";
+import { MEDIA_PORTS } from "./platform-ports.ts";
+import { poolDropletTag, poolPlacement } from "./pool-placement.ts";
+
+export interface LiveKitArgs {
+  identity: StackIdentity;
+  config: PlatformConfig;
+  /** Namespace for every media workload; created here. */
+  namespace: string;
+  /** The managed Valkey LiveKit routes through (private host, TLS only on DigitalOcean). */
+  valkey: { host: pulumi.Input<string>; port: pulumi.Input<number>; password: pulumi.Input<string> };
+  turn: {
+    /** `ip:3478` of every TURN droplet's reserved IP. */
+    stunServers: pulumi.Input<string[]>;
+    servers: pulumi.Input<LiveKitTurnServer[]>;
+    sharedSecret: pulumi.Input<string>;
+  };
+  webhookUrls: string[];
+}
+
+/**
+ * The LiveKit SFU (issue 4 §2): one hostNetwork pod per media node, its config and keys only in a Secret, drained
+ * rather than killed on SIGTERM, and a Cloud Firewall on the media pool opening exactly the WebRTC ports. The
+ * `wss://livekit.<domain>` route is the gateway's; it targets `service`.
+ */
+export class LiveKit extends pulumi.ComponentResource {
+  readonly namespace: pulumi.Output<string>;
+  readonly service: { name: pulumi.Output<string>; namespace: pulumi.Output<string>; port: number };
+  /** In-cluster signal URL for egress and the services: no hairpin through the gateway. */
+  readonly internalUrl: string;
+  readonly apiKey: pulumi.Output<string>;
+  readonly apiSecret: pulumi.Output<string>;
+
+  constructor(name: string, args: LiveKitArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("gomeet:media:LiveKit", name, {}, opts);
+    const { config, identity } = args;
+    const media = dropletSize(config.cluster.pools.media.size);
+    const labels = { "app.kubernetes.io/name": "livekit", "app.kubernetes.io/part-of": "gomeet" };
+    const child = { parent: this };
+
+    const namespace = new k8s.core.v1.Namespace(
+      `${name}-namespace`,
+      {
+        metadata: {
+          name: args.namespace,
+          // The UDP-buffer init container is privileged (sysctl of a non-namespaced key on the host).
+          labels: { "pod-security.kubernetes.io/enforce": "privileged" },
+        },
+      },
+      child,
+    );
+    const ns = namespace.metadata.name;
+
+    // LiveKit keys: [A-Za-z0-9_-]{3,64} (components/media/livekit-config.ts); the secret ≥ 32 chars
+    // (../shared/reference/livekit.md §1.1 ValidateKeys).
+    const apiKeySuffix = new random.RandomPassword(`${name}-api-key`, { length: 16, special: false }, child);
+    const apiSecret = new random.RandomPassword(`${name}-api-secret`, { length: 48, special: false }, child);
+    this.apiKey = pulumi.secret(pulumi.interpolate`API${apiKeySuffix.result}`);
+    this.apiSecret = pulumi.secret(apiSecret.result);
+
+    const livekitYaml = pulumi.secret(
+      pulumi
+        .all([
+          this.apiKey,
+          this.apiSecret,
+          args.valkey.host,
+          args.valkey.port,
+          args.valkey.password,
+          args.turn.stunServers,
+          args.turn.servers,
+          args.turn.sharedSecret,
+        ])
+        .apply(([apiKey, secret, host, port, password, stunServers, turnServers, turnSecret]) =>
+          renderLiveKitConfig(
+            liveKitConfigInput(config, media, {
+              apiKey,
+              apiSecret: secret,
+              // DigitalOcean's managed Valkey user is `default` and speaks TLS only (../shared/reference/pulumi.md §3).
+              redis: {
+                address: `${host}:${port}`,
+                username: "default",
+                password,
+                db: 0,
+                tls: { enabled: true },
+              },
+              stunServers,
+              turnServers,
+              turnSharedSecret: turnSecret,
+              webhookUrls: args.webhookUrls,
+            }),
+          ),
+        ),
+    );
+    const configSecret = new k8s.core.v1.Secret(
+      `${name}-config`,
+      {
+        metadata: { name: "livekit-config", namespace: ns, labels },
+        type: "Opaque",
+        stringData: { "livekit.yaml": livekitYaml },
+      },
+      child,
+    );
+    // A new config must roll the pods (each drains its meetings first); the hash carries no secret.
+    const configHash = livekitYaml.apply((text) => createHash("sha256").update(text).digest("hex"));
+
+    const placement = poolPlacement("media");
+    const probes = liveKitProbes();
+    const deployment = new k8s.apps.v1.Deployment(
+      `${name}-deployment`,
+      {
+        metadata: { name: "livekit", namespace: ns, labels },
+        spec: {
+          // The HPA owns the replica count after creation.
+          replicas: config.cluster.pools.media.minNodes,
+          selector: { matchLabels: labels },
+          // A replacement needs a free media node (anti-affinity); the old pod keeps its meetings while draining.
+          strategy: { type: "RollingUpdate", rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } },
+          template: {
+            metadata: { labels, annotations: { "gomeet.io/config-sha256": pulumi.unsecret(configHash) } },
+            spec: {
+              // ICE/UDP 50000–60000 is not declarable as container ports; LiveKit needs the node's network
+              // (livekit.md §3.2 "it relies on hostNetwork").
+              hostNetwork: true,
+              dnsPolicy: "ClusterFirstWithHostNet",
+              // SIGTERM drains: running rooms continue, new rooms go elsewhere, exit when empty (livekit.md §4.3).
+              terminationGracePeriodSeconds: LIVEKIT_DRAIN_SECONDS,
+              nodeSelector: placement.nodeSelector,
+              tolerations: placement.tolerations,
+              affinity: {
+                podAntiAffinity: {
+                  requiredDuringSchedulingIgnoredDuringExecution: [
+                    { labelSelector: { matchLabels: labels }, topologyKey: "kubernetes.io/hostname" },
+                  ],
+                },
+              },
+              initContainers: [
+                {
+                  // LiveKit asks for 16 MiB socket buffers and warns below 5 MB (livekit.md §1.2); the kernel caps
+                  // SO_RCVBUF at net.core.rmem_max, a host-wide key only a privileged container may set.
+                  name: "udp-buffers",
+                  image: SYSCTL_IMAGE,
+                  command: [
+                    "sysctl",
+                    "-w",
+                    `net.core.rmem_max=${UDP_BUFFER_BYTES}`,
+                    `net.core.wmem_max=${UDP_BUFFER_BYTES}`,
+                  ],
+                  securityContext: { privileged: true },
+                  resources: { requests: { cpu: "10m", memory: "8Mi" }, limits: { memory: "16Mi" } },
+                },
+              ],
+              containers: [
+                {
+                  name: "livekit",
+                  image: LIVEKIT_IMAGE,
+                  args: ["--config", "/etc/livekit/livekit.yaml"],
+                  ports: [
+                    { name: "http", containerPort: MEDIA_PORTS.livekitHttp, protocol: "TCP" },
+                    { name: "rtc-tcp", containerPort: config.media.rtcTcpPort, protocol: "TCP" },
+                    { name: "metrics", containerPort: MEDIA_PORTS.livekitPrometheus, protocol: "TCP" },
+                  ],
+                  readinessProbe: probes.readiness,
+                  livenessProbe: probes.liveness,
+                  resources: dedicatedPodResources(media),
+                  securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true },
+                  volumeMounts: [{ name: "config", mountPath: "/etc/livekit", readOnly: true }],
+                },
+              ],
+              volumes: [
+                { name: "config", secret: { secretName: configSecret.metadata.name, defaultMode: 0o400 } },
+              ],
+            },
+          },
+        },
+      },
+      // The HPA changes replicas; Pulumi must not reset them on every update.
+      { parent: this, ignoreChanges: ["spec.replicas"] },
+    );
+
+    new k8s.policy.v1.PodDisruptionBudget(
+      `${name}-pdb`,
+      {
+        metadata: { name: "livekit", namespace: ns, labels },
+        // One media node drained at a time (node upgrades, autoscaler scale-down); each drain waits for its
+        // meetings through the grace period. minAvailable would block upgrades of a one-node pool forever.
+        spec: { maxUnavailable: 1, selector: { matchLabels: labels } },
+      },
+      child,
+    );
+
+    const scaling = liveKitScaling(config.cluster.pools.media);
+    new k8s.autoscaling.v2.HorizontalPodAutoscaler(
+      `${name}-hpa`,
+      {
+        metadata: { name: "livekit", namespace: ns, labels },
+        spec: {
+          scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name: deployment.metadata.name },
+          ...scaling,
+        },
+      },
+      child,
+    );
+
+    const service = new k8s.core.v1.Service(
+      `${name}-service`,
+      {
+        metadata: { name: "livekit", namespace: ns, labels },
+        spec: {
+          type: "ClusterIP",
+          selector: labels,
+          ports: [{ name: "http", port: MEDIA_PORTS.livekitHttp, targetPort: "http", protocol: "TCP" }],
+        },
+      },
+      child,
+    );
+
+    // A PodMonitor, not a ServiceMonitor: the metrics port is on the node's address (hostNetwork) and belongs
+    // to no Service.
+    new k8s.apiextensions.CustomResource(
+      `${name}-podmonitor`,
+      {
+        apiVersion: "monitoring.coreos.com/v1",
+        kind: "PodMonitor",
+        metadata: { name: "livekit", namespace: ns, labels },
+        spec: {
+          selector: { matchLabels: labels },
+          podMetricsEndpoints: [{ port: "metrics", path: "/metrics", interval: "30s" }],
+        },
+      },
+      child,
+    );
+
+    new digitalocean.Firewall(
+      `${name}-webrtc-firewall`,
+      {
+        name: resourceName(identity, "media-webrtc"),
+        tags: [poolDropletTag("media")],
+        inboundRules: webRtcInboundRules({
+          udpPortRange: { start: config.media.rtcUdpPorts.min, end: config.media.rtcUdpPorts.max },
+          tcpPort: config.media.rtcTcpPort,
+        }),
+      },
+      child,
+    );
+
+    this.namespace = ns;
+    this.service = {
+      name: service.metadata.name,
+      namespace: service.metadata.namespace,
+      port: MEDIA_PORTS.livekitHttp,
+    };
+    this.internalUrl = `ws://livekit.${args.namespace}.svc.cluster.local:${MEDIA_PORTS.livekitHttp}`;
+    this.registerOutputs({ namespace: this.namespace, serviceName: this.service.name });
+  }
+}

@@ -1,0 +1,14 @@
+/**
+ * Pinned images of the media layer. LiveKit matches the v1.13.5 binary the real-binary tests run
+ * (test/media/, ../shared/reference/livekit.md §2: official image `livekit/livekit-server`); egress is the
+ * latest tag in livekit.md's snapshot table (v1.14.1). Never `latest`: a media node restart ends meetings.
+ */
+export const LIVEKIT_IMAGE = "livekit/livekit-server:v1.13.5";
+export const EGRESS_IMAGE = "livekit/egress:v1.14.1";
+/** Only runs `sysctl` in a privileged init container on media nodes. */
+export const SYSCTL_IMAGE = "busybox:1.36.1";
+
+/** The TURN prober is one of GoMeet's own images, tagged like the services. */
+export function turnProberImage(registryEndpoint: string, imageTag: string): string {
+  return `${registryEndpoint}/turn-prober:${imageTag}`;
+}

@@ -1,0 +1,57 @@
+import type { DropletSize } from "../../infra/capacity/droplet-sizes.ts";
+import { fail } from "./input-rules.ts";
+
+/**
+ * Memory DOKS leaves for pods per node RAM size, in GiB (../shared/reference/digitalocean.md §2, "Allocatable
+ * pod memory per node", DOKS-LIM). DOKS publishes no reserved-CPU figure, so CPU is sized by headroom below.
+ */
+const ALLOCATABLE_MEMORY_GIB: Readonly<Record<number, number>> = {
+  2: 1,
+  4: 2.5,
+  8: 6,
+  16: 13,
+  32: 28,
+  64: 58,
+  128: 119.5,
+  160: 151,
+  192: 182,
+};
+
+/** Left on every node for the DaemonSets DOKS and monitoring run (cilium, do-agent, node-exporter). */
+export const DAEMONSET_MEMORY_MIB = 512;
+export const DAEMONSET_CPU_MILLIS = 1_000;
+
+export function allocatableMemoryMib(size: DropletSize): number {
+  const gib = ALLOCATABLE_MEMORY_GIB[size.memory_gib];
+  if (gib === undefined) {
+    fail(
+      `size ${size.slug}`,
+      `a node RAM size DOKS publishes allocatable memory for (${Object.keys(ALLOCATABLE_MEMORY_GIB).join(", ")} GiB)`,
+      size.memory_gib,
+    );
+  }
+  return gib * 1024;
+}
+
+export interface DedicatedPodResources {
+  requests: { cpu: string; memory: string };
+  limits: { memory: string };
+}
+
+/**
+ * Resources for a pod that owns its node (one LiveKit or egress pod per node): it requests everything DOKS
+ * leaves for pods minus the DaemonSets' share, so the scheduler never co-locates another workload. Memory limit
+ * equals the request (no overcommit, no surprise OOM of a node hosting a meeting). No CPU limit: CFS
+ * throttling of a media forwarder shows up as jitter and packet loss, and the node is dedicated anyway.
+ */
+export function dedicatedPodResources(size: DropletSize): DedicatedPodResources {
+  const memoryMib = allocatableMemoryMib(size) - DAEMONSET_MEMORY_MIB;
+  const cpuMillis = size.vcpus * 1000 - DAEMONSET_CPU_MILLIS;
+  if (cpuMillis < 500 || memoryMib < 512) {
+    fail(`size ${size.slug}`, "a node with at least 1.5 vCPU and 1.5 GiB allocatable memory", size.slug);
+  }
+  return {
+    requests: { cpu: `${cpuMillis}m`, memory: `${memoryMib}Mi` },
+    limits: { memory: `${memoryMib}Mi` },
+  };
+}

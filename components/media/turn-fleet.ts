@@ -1,0 +1,179 @@
+import * as digitalocean from "@pulumi/digitalocean";
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import { dropletSize } from "../../infra/capacity/droplet-sizes.ts";
+import type { PlatformConfig } from "../../stacks/schema.ts";
+import type { DnsZone } from "../edge/dns.ts";
+import { areaTags, resourceName, type StackIdentity } from "../naming.ts";
+import { openOutboundRules, turnInboundRules } from "./firewall-rules.ts";
+import type { LiveKitTurnServer } from "./livekit-config.ts";
+import { MEDIA_PORTS } from "./platform-ports.ts";
+import { renderTurnCloudInit, TURN_CONF_PATH } from "./turn-cloud-init.ts";
+import { withReservedIpAnchor } from "./turn-reserved-ip.ts";
+import {
+  liveKitTurnServers,
+  TURN_DROPLET_IMAGE,
+  TURN_SHARED_RECORD,
+  turnAlertThresholds,
+  turnCloudInitInput,
+  turnRecordName,
+  turnServerConfInput,
+} from "./turn-settings.ts";
+import { renderTurnServerConf } from "./turnserver-conf.ts";
+
+export interface TurnFleetArgs {
+  identity: StackIdentity;
+  config: PlatformConfig;
+  vpcId: pulumi.Input<string>;
+  dns: DnsZone;
+  /** DNS-scoped DigitalOcean token for DNS-01 certificates; without it each droplet proves its own name over HTTP-01. */
+  dnsApiToken?: pulumi.Input<string>;
+}
+
+/**
+ * The coturn fleet (issue 4 §4): Debian droplets in the VPC, each behind a reserved IP with its own DNS record,
+ * one shared record over all of them, a firewall opening exactly the TURN and relay ports, and DigitalOcean
+ * Monitoring alerts. A replaced droplet (user-data changes force replacement, ../shared/reference/pulumi.md §7)
+ * gets the same reserved IP back, so DNS, LiveKit's config and clients' cached addresses stay valid.
+ */
+export class TurnFleet extends pulumi.ComponentResource {
+  /** The coturn REST secret shared with LiveKit and the prober. */
+  readonly sharedSecret: pulumi.Output<string>;
+  readonly reservedIps: pulumi.Output<string>[];
+  readonly dropletIds: pulumi.Output<string>[];
+  /** For the DigitalOcean project. */
+  readonly projectResources: pulumi.Output<string>[];
+  /** `ip:3478` per droplet, for LiveKit's STUN discovery and the prober. */
+  readonly stunServers: pulumi.Output<string[]>;
+  readonly liveKitTurnServers: LiveKitTurnServer[];
+
+  constructor(name: string, args: TurnFleetArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("gomeet:media:TurnFleet", name, {}, opts);
+    const { config, identity } = args;
+    const size = dropletSize(config.turn.size);
+    const child = { parent: this };
+
+    // coturn's static-auth-secret: the REST scheme's HMAC key (../shared/reference/livekit.md §7).
+    const secret = new random.RandomPassword(`${name}-shared-secret`, { length: 48, special: false }, child);
+    this.sharedSecret = pulumi.secret(secret.result);
+
+    // A stack-scoped tag selects exactly this fleet for the firewall and the alerts.
+    const fleetTag = new digitalocean.Tag(`${name}-tag`, { name: resourceName(identity, "turn") }, child);
+    const dnsApiToken = args.dnsApiToken === undefined ? undefined : pulumi.output(args.dnsApiToken);
+
+    this.reservedIps = [];
+    this.dropletIds = [];
+    this.projectResources = [];
+    for (let index = 0; index < config.turn.count; index++) {
+      const n = index + 1;
+      const hostname = resourceName(identity, `turn-${n}`);
+      // Created apart from the droplet and protected like the stack's data: the address outlives droplets.
+      const reservedIp = new digitalocean.ReservedIp(
+        `${name}-${n}-ip`,
+        { region: config.region },
+        { parent: this, protect: config.protect },
+      );
+      const userData = pulumi.secret(
+        pulumi.all([secret.result, reservedIp.ipAddress, dnsApiToken]).apply(([sharedSecret, ip, token]) => {
+          const conf = renderTurnServerConf(turnServerConfInput(config, size, sharedSecret));
+          const cloudInit = renderTurnCloudInit(turnCloudInitInput(config, index, hostname, conf, token));
+          return withReservedIpAnchor(cloudInit, ip, TURN_CONF_PATH);
+        }),
+      );
+      const droplet = new digitalocean.Droplet(
+        `${name}-${n}-droplet`,
+        {
+          name: hostname,
+          region: config.region,
+          size: config.turn.size,
+          image: TURN_DROPLET_IMAGE,
+          vpcUuid: args.vpcId,
+          monitoring: true,
+          ipv6: false,
+          userData,
+          tags: [...areaTags(identity, "turn"), fleetTag.name],
+        },
+        child,
+      );
+      new digitalocean.ReservedIpAssignment(
+        `${name}-${n}-ip-assignment`,
+        { ipAddress: reservedIp.ipAddress, dropletId: droplet.id.apply(Number) },
+        // The reserved IP can be assigned to one droplet at a time: release it before the replacement takes it.
+        { parent: this, deleteBeforeReplace: true },
+      );
+      args.dns.addRecords(this, `${name}-${n}`, [
+        { name: turnRecordName(index), type: "A", value: reservedIp.ipAddress, ttl: 300 },
+      ]);
+      args.dns.addRecords(this, `${name}-${n}-shared`, [
+        { name: TURN_SHARED_RECORD, type: "A", value: reservedIp.ipAddress, ttl: 300 },
+      ]);
+      this.reservedIps.push(reservedIp.ipAddress);
+      this.dropletIds.push(droplet.id);
+      this.projectResources.push(droplet.dropletUrn, reservedIp.reservedIpUrn);
+    }
+
+    new digitalocean.Firewall(
+      `${name}-firewall`,
+      {
+        name: resourceName(identity, "turn"),
+        tags: [fleetTag.name],
+        inboundRules: turnInboundRules(
+          {
+            listeningPort: MEDIA_PORTS.turnListening,
+            tlsPort: MEDIA_PORTS.turnTls,
+            publicTlsPort: MEDIA_PORTS.turnPublicTls,
+            relayPortRange: { start: config.turn.relayPorts.min, end: config.turn.relayPorts.max },
+          },
+          config.turn.adminSshCidrs,
+          args.dnsApiToken === undefined,
+        ),
+        outboundRules: openOutboundRules(),
+      },
+      child,
+    );
+
+    // DigitalOcean alerts need a recipient; stacks without alert e-mails rely on the prober's metrics alone.
+    if (config.monitoring.alertEmails.length > 0) {
+      const thresholds = turnAlertThresholds(size);
+      const alerts = { emails: config.monitoring.alertEmails };
+      new digitalocean.MonitorAlert(
+        `${name}-cpu-alert`,
+        {
+          type: "v1/insights/droplet/cpu",
+          compare: "GreaterThan",
+          value: thresholds.cpuPercent,
+          window: "5m",
+          tags: [fleetTag.name],
+          enabled: true,
+          alerts,
+          description: `${resourceName(identity, "turn")}: CPU above ${thresholds.cpuPercent}% for 5 minutes`,
+        },
+        child,
+      );
+      new digitalocean.MonitorAlert(
+        `${name}-bandwidth-alert`,
+        {
+          type: "v1/insights/droplet/public_outbound_bandwidth",
+          compare: "GreaterThan",
+          value: thresholds.outboundMbps,
+          window: "5m",
+          tags: [fleetTag.name],
+          enabled: true,
+          alerts,
+          description: `${resourceName(identity, "turn")}: public outbound above ${thresholds.outboundMbps} Mbps for 5 minutes`,
+        },
+        child,
+      );
+    }
+
+    this.stunServers = pulumi
+      .all(this.reservedIps)
+      .apply((ips) => ips.map((ip) => `${ip}:${MEDIA_PORTS.turnListening}`));
+    this.liveKitTurnServers = liveKitTurnServers(
+      config.domain,
+      config.turn.count,
+      args.dnsApiToken !== undefined,
+    );
+    this.registerOutputs({ reservedIps: this.reservedIps });
+  }
+}

@@ -1,0 +1,94 @@
+import type * as pulumi from "@pulumi/pulumi";
+import { Egress } from "../../components/media/egress.ts";
+import { LiveKit } from "../../components/media/livekit.ts";
+import { turnProberImage } from "../../components/media/media-images.ts";
+import { TurnFleet } from "../../components/media/turn-fleet.ts";
+import { TurnProber } from "../../components/media/turn-prober.ts";
+import type { StackIdentity } from "../../components/naming.ts";
+import type { PlatformConfig } from "../../stacks/schema.ts";
+import type { CloudLayer } from "./cloud.ts";
+
+/** The namespace of LiveKit, egress and the TURN prober. */
+export const MEDIA_NAMESPACE = "gomeet-media";
+
+/**
+ * Where LiveKit posts room and participant events: the meetings service's webhook route, in-cluster. A contract
+ * with the apps layer, which deploys `meetings` in `gomeet-apps` on port 8080.
+ */
+export const MEETINGS_WEBHOOK_URL = "http://meetings.gomeet-apps.svc.cluster.local:8080/livekit/webhook";
+
+export interface MediaLayerOptions {
+  /** `registry.digitalocean.com/<name>`, for GoMeet's own images (the TURN prober). */
+  registryEndpoint: string;
+  /** `gomeet:turnDnsApiToken`: lets the TURN droplets get DNS-01 certificates covering `turn.<domain>`. */
+  turnDnsApiToken?: pulumi.Output<string>;
+}
+
+/** The media layer (issue 4): TURN fleet, LiveKit SFU, egress and the TURN prober. */
+export interface MediaLayer {
+  turn: TurnFleet;
+  livekit: LiveKit;
+  /** What the gateway routes `wss://livekit.<domain>` to. */
+  livekitService: LiveKit["service"];
+  /** DigitalOcean URNs of the TURN droplets and reserved IPs, for the project. */
+  projectResources: pulumi.Input<string>[];
+}
+
+export function createMediaLayer(
+  identity: StackIdentity,
+  config: PlatformConfig,
+  cloud: CloudLayer,
+  options: MediaLayerOptions,
+): MediaLayer {
+  const providers = { providers: [cloud.cluster.provider] };
+  const turn = new TurnFleet("turn", {
+    identity,
+    config,
+    vpcId: cloud.network.vpcId,
+    dns: cloud.dns,
+    ...(options.turnDnsApiToken ? { dnsApiToken: options.turnDnsApiToken } : {}),
+  });
+  const valkey = { host: cloud.valkey.host, port: cloud.valkey.port, password: cloud.valkey.password };
+  const livekit = new LiveKit(
+    "livekit",
+    {
+      identity,
+      config,
+      namespace: MEDIA_NAMESPACE,
+      valkey,
+      turn: {
+        stunServers: turn.stunServers,
+        servers: turn.liveKitTurnServers,
+        sharedSecret: turn.sharedSecret,
+      },
+      webhookUrls: [MEETINGS_WEBHOOK_URL],
+    },
+    providers,
+  );
+  new Egress(
+    "egress",
+    {
+      config,
+      namespace: livekit.namespace,
+      livekit: { apiKey: livekit.apiKey, apiSecret: livekit.apiSecret, url: livekit.internalUrl },
+      valkey,
+      recordings: {
+        bucket: cloud.storage.recordingsBucket,
+        accessKey: cloud.storage.egressKey.accessKey,
+        secretKey: cloud.storage.egressKey.secretKey,
+      },
+    },
+    providers,
+  );
+  new TurnProber(
+    "turn-prober",
+    {
+      namespace: livekit.namespace,
+      image: turnProberImage(options.registryEndpoint, config.services.imageTag),
+      reservedIps: turn.reservedIps,
+      sharedSecret: turn.sharedSecret,
+    },
+    providers,
+  );
+  return { turn, livekit, livekitService: livekit.service, projectResources: turn.projectResources };
+}
