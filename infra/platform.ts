@@ -3,11 +3,14 @@ import { Project } from "../components/edge/project.ts";
 import { stackTag } from "../components/naming.ts";
 import type { PlatformConfig } from "../stacks/schema.ts";
 import { createCloudLayer } from "./layers/cloud.ts";
+import { createInClusterLayer } from "./layers/in-cluster.ts";
 import { createMediaLayer } from "./layers/media.ts";
 
 export interface PlatformSecrets {
   /** Alertmanager's Slack webhook (`gomeet:alertSlackWebhookUrl`), when the stack sets one. */
   alertSlackWebhookUrl?: pulumi.Output<string>;
+  /** DNS-scoped DigitalOcean token for cert-manager's DNS-01 challenges (`gomeet:digitaloceanDnsToken`). */
+  digitaloceanDnsToken?: pulumi.Output<string>;
   /** DNS-scoped DigitalOcean token for the TURN droplets' DNS-01 certificates (`gomeet:turnDnsApiToken`). */
   turnDnsApiToken?: pulumi.Output<string>;
 }
@@ -38,6 +41,7 @@ export function createPlatform(
 ): PlatformOutputs {
   const identity = { stack, tags: [...new Set([...config.tags, stackTag(stack)])] };
   const cloud = createCloudLayer(identity, config);
+  const inCluster = createInClusterLayer(identity, config, cloud, _secrets);
   const media = createMediaLayer(identity, config, cloud, {
     registryEndpoint: cloud.registryEndpoint,
     ...(_secrets.turnDnsApiToken ? { turnDnsApiToken: _secrets.turnDnsApiToken } : {}),
@@ -54,7 +58,7 @@ export function createPlatform(
     region: config.region,
     apiUrl: `https://api.${config.domain}`,
     livekitUrl: `wss://livekit.${config.domain}`,
-    grafanaUrl: `https://grafana.${config.domain}`,
+    grafanaUrl: inCluster.grafanaUrl,
     cdnUrl: `https://cdn.${config.domain}`,
     vpcId: cloud.network.vpcId,
     clusterId: cloud.cluster.clusterId,

@@ -14,7 +14,11 @@ export function runPlatformProgram(): PlatformOutputs {
     stack: pulumi.getStack(),
   });
   const alertSlackWebhookUrl = config.getSecret("alertSlackWebhookUrl");
-  return createPlatform(pulumi.getStack(), platform, alertSlackWebhookUrl ? { alertSlackWebhookUrl } : {});
+  const digitaloceanDnsToken = config.getSecret("digitaloceanDnsToken");
+  return createPlatform(pulumi.getStack(), platform, {
+    ...(alertSlackWebhookUrl && { alertSlackWebhookUrl }),
+    ...(digitaloceanDnsToken && { digitaloceanDnsToken }),
+  });
 }
 
 function readOverrides(config: pulumi.Config): unknown {

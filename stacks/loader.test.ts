@@ -266,6 +266,43 @@ const cases: { rule: string; config: Record<string, unknown>; message: string }[
     message: 'gomeet:overrides.monitoring.alertEmails.0: expected an e-mail address, got "oncall"',
   },
   {
+    rule: "one alert mailbox",
+    config: {
+      "gomeet:environment": "staging",
+      "gomeet:overrides": { monitoring: { alertEmails: ["a@gomeet.app", "b@gomeet.app"] } },
+    },
+    message:
+      'gomeet:overrides.monitoring.alertEmails: expected at most one address (use a mailing-list address for a team), got ["a@gomeet.app","b@gomeet.app"]',
+  },
+  {
+    rule: "Slack channel",
+    config: {
+      "gomeet:environment": "staging",
+      "gomeet:overrides": { monitoring: { slackChannel: "alerts" } },
+    },
+    message:
+      'gomeet:overrides.monitoring.slackChannel: expected a channel such as #gomeet-alerts, got "alerts"',
+  },
+  {
+    rule: "SMTP relay is host:port",
+    config: {
+      "gomeet:environment": "staging",
+      "gomeet:overrides": { monitoring: { smtp: { smarthost: "smtp.gomeet.app" } } },
+    },
+    message:
+      'gomeet:overrides.monitoring.smtp.smarthost: expected host:port such as smtp.example.com:587, got "smtp.gomeet.app"',
+  },
+  {
+    rule: "uptime checks are a boolean",
+    config: { "gomeet:environment": "staging", "gomeet:overrides": { monitoring: { uptimeChecks: "yes" } } },
+    message: 'gomeet:overrides.monitoring.uptimeChecks: expected true or false, got "yes"',
+  },
+  {
+    rule: "Let's Encrypt directory",
+    config: { "gomeet:environment": "staging", "gomeet:overrides": { gateway: { letsEncrypt: "prod" } } },
+    message: 'gomeet:overrides.gateway.letsEncrypt: expected production or staging, got "prod"',
+  },
+  {
     rule: "CDN TTL",
     config: { "gomeet:environment": "staging", "gomeet:overrides": { cdn: { ttlSeconds: 30 } } },
     message: "gomeet:overrides.cdn.ttlSeconds: expected one of the CDN TTLs 60, 600, 3600, 86400, 604800, got 30",

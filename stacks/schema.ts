@@ -237,11 +237,29 @@ export const platformSchema = z.strictObject({
     loadBalancerNodes: positiveInt("an integer ≥ 1"),
     rateLimitPerMinute: positiveInt("an integer ≥ 1"),
     maxBodyBytes: positiveInt("an integer ≥ 1"),
+    /** Let's Encrypt directory: `staging` for short-lived stacks, so they never spend production rate limits. */
+    letsEncrypt: z.enum(["production", "staging"], { message: "expected production or staging" }),
   }),
   monitoring: z.strictObject({
     retention: z.string().regex(/^\d+[dh]$/, { message: "expected a Prometheus retention such as 15d" }),
     storageGi: positiveInt("an integer ≥ 1 (GiB)"),
-    alertEmails: z.array(z.email({ message: "expected an e-mail address" })),
+    /** The mailbox critical alerts page (one per severity route; use a list address for a team). */
+    alertEmails: z
+      .array(z.email({ message: "expected an e-mail address" }))
+      .max(1, { message: "expected at most one address (use a mailing-list address for a team)" }),
+    /** Slack channel of the `gomeet:alertSlackWebhookUrl` webhook. */
+    slackChannel: z
+      .string()
+      .regex(/^#[a-z0-9_-]+$/, { message: "expected a channel such as #gomeet-alerts" }),
+    /** Mail relay Alertmanager sends through (STARTTLS), and the sender address. */
+    smtp: z.strictObject({
+      smarthost: z
+        .string()
+        .regex(/^[a-z0-9.-]+:\d{1,5}$/, { message: "expected host:port such as smtp.example.com:587" }),
+      from: z.email({ message: "expected an e-mail address" }),
+    }),
+    /** DigitalOcean uptime checks and alerts on the public endpoints ($1 per check a month, digitalocean.md §5). */
+    uptimeChecks: z.boolean({ message: "expected true or false" }),
   }),
   cdn: z.strictObject({
     ttlSeconds: z

@@ -314,6 +314,26 @@ const kubernetesObject: Model = (urn, name, inputs) => {
   };
 };
 
+/**
+ * A Service of type LoadBalancer gets its address from DigitalOcean's cloud controller once the load balancer
+ * exists: `status.loadBalancer.ingress[0].ip`, from the documentation range. A read (`Service.get`) carries no
+ * spec; the program only reads Services to learn a load balancer's address, so a read answers the same way.
+ */
+const kubernetesService: Model = (urn, name, inputs) => {
+  const object = kubernetesObject(urn, name, inputs);
+  const spec = inputs.spec as Inputs | undefined;
+  if (spec !== undefined && spec.type !== "LoadBalancer") return object;
+  return {
+    id: object.id,
+    state: {
+      ...object.state,
+      ...(spec === undefined && { apiVersion: "v1", kind: "Service", spec: { type: "LoadBalancer" } }),
+      status: { loadBalancer: { ingress: [{ ip: fakePublicIpv4(`${urn}#load-balancer`) }] } },
+    },
+  };
+};
+models["kubernetes:core/v1:Service"] = kubernetesService;
+
 export function fakeResource(type: string, urn: string, name: string, inputs: Inputs): FakeResource {
   if (type.startsWith("pulumi:providers:")) return { id: fakeUuid(urn), state: inputs };
   const model = models[type] ?? (type.startsWith("kubernetes:") ? kubernetesObject : undefined);

@@ -44,8 +44,15 @@ export const ephemeral: PlatformConfig = {
     rtcTcpPort: 7881,
   },
   egress: { minReplicas: 0, maxReplicas: 1 },
-  gateway: { loadBalancerNodes: 1, rateLimitPerMinute: 600, maxBodyBytes: 1_048_576 },
-  monitoring: { retention: "2d", storageGi: 5, alertEmails: [] },
+  gateway: { loadBalancerNodes: 1, rateLimitPerMinute: 600, maxBodyBytes: 1_048_576, letsEncrypt: "staging" },
+  monitoring: {
+    retention: "2d",
+    storageGi: 5,
+    alertEmails: [],
+    slackChannel: "#gomeet-dev",
+    smtp: { smarthost: "smtp.gomeet.app:587", from: "alertmanager@gomeet.app" },
+    uptimeChecks: false,
+  },
   cdn: { ttlSeconds: 60, recordingRetentionDays: 3 },
   services: {
     imageTag: "2026.11.26-0000000",

@@ -45,8 +45,20 @@ export const production: PlatformConfig = {
     rtcTcpPort: 7881,
   },
   egress: { minReplicas: 2, maxReplicas: 20 },
-  gateway: { loadBalancerNodes: 3, rateLimitPerMinute: 600, maxBodyBytes: 1_048_576 },
-  monitoring: { retention: "30d", storageGi: 200, alertEmails: ["oncall@gomeet.app"] },
+  gateway: {
+    loadBalancerNodes: 3,
+    rateLimitPerMinute: 600,
+    maxBodyBytes: 1_048_576,
+    letsEncrypt: "production",
+  },
+  monitoring: {
+    retention: "30d",
+    storageGi: 200,
+    alertEmails: ["oncall@gomeet.app"],
+    slackChannel: "#gomeet-oncall",
+    smtp: { smarthost: "smtp.gomeet.app:587", from: "alertmanager@gomeet.app" },
+    uptimeChecks: true,
+  },
   cdn: { ttlSeconds: 3600, recordingRetentionDays: 90 },
   services: {
     imageTag: "2026.11.26-0000000",

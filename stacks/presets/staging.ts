@@ -42,8 +42,20 @@ export const staging: PlatformConfig = {
     rtcTcpPort: 7881,
   },
   egress: { minReplicas: 1, maxReplicas: 2 },
-  gateway: { loadBalancerNodes: 1, rateLimitPerMinute: 600, maxBodyBytes: 1_048_576 },
-  monitoring: { retention: "7d", storageGi: 20, alertEmails: ["platform@gomeet.app"] },
+  gateway: {
+    loadBalancerNodes: 1,
+    rateLimitPerMinute: 600,
+    maxBodyBytes: 1_048_576,
+    letsEncrypt: "production",
+  },
+  monitoring: {
+    retention: "7d",
+    storageGi: 20,
+    alertEmails: ["platform@gomeet.app"],
+    slackChannel: "#gomeet-staging",
+    smtp: { smarthost: "smtp.gomeet.app:587", from: "alertmanager@gomeet.app" },
+    uptimeChecks: true,
+  },
   cdn: { ttlSeconds: 600, recordingRetentionDays: 14 },
   services: {
     imageTag: "2026.11.26-0000000",

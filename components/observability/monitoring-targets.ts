@@ -1,0 +1,50 @@
+import { NAMESPACES } from "../baseline/namespaces.ts";
+import { PLATFORM_PORTS } from "../baseline/platform-ports.ts";
+
+/** The services Prometheus scrapes through ServiceMonitors: every control-plane service on its `http` port. */
+export const SERVICE_MONITOR_TARGETS = ["auth", "meetings", "chat"] as const;
+
+export function serviceMonitorSpec(service: string): Record<string, unknown> {
+  return {
+    selector: { matchLabels: { "app.kubernetes.io/name": service } },
+    namespaceSelector: { matchNames: [NAMESPACES.services] },
+    // Services label every series with `service` themselves (docs/metrics.md); keep theirs over the target's.
+    endpoints: [{ port: "http", path: "/metrics", interval: "30s", scheme: "http", honorLabels: true }],
+  };
+}
+
+/** cert-manager's metrics Service (chart `prometheus.enabled`), for CertificateExpiringSoon. */
+export function certManagerMonitorSpec(): Record<string, unknown> {
+  return {
+    selector: {
+      matchLabels: { "app.kubernetes.io/name": "cert-manager", "app.kubernetes.io/component": "controller" },
+    },
+    namespaceSelector: { matchNames: [NAMESPACES.certManager] },
+    endpoints: [{ port: "tcp-prometheus-servicemonitor", path: "/metrics", interval: "60s" }],
+  };
+}
+
+/** Traefik's metrics Service (chart `metrics.prometheus.service.enabled`). */
+export function traefikMonitorSpec(): Record<string, unknown> {
+  return {
+    selector: { matchLabels: { "app.kubernetes.io/name": "traefik" } },
+    namespaceSelector: { matchNames: [NAMESPACES.gateway] },
+    endpoints: [{ port: "metrics", path: "/metrics", interval: "30s" }],
+  };
+}
+
+/** Uptime targets on the public endpoints; each path answers 200 without credentials. */
+export function uptimeTargets(domain: string): { name: string; target: string }[] {
+  return [
+    // auth's public key set: served by the API without a token, and cheap.
+    { name: "api", target: `https://api.${domain}/.well-known/jwks.json` },
+    // livekit-server answers GET / with 200 "OK" on its HTTP port.
+    { name: "livekit", target: `https://livekit.${domain}/` },
+    { name: "cdn", target: `https://cdn.${domain}/index.html` },
+  ];
+}
+
+export const EXPORTER_PORTS = {
+  postgres: PLATFORM_PORTS.postgresExporter,
+  redis: PLATFORM_PORTS.redisExporter,
+} as const;
