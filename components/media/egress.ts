@@ -128,6 +128,8 @@ export class Egress extends pulumi.ComponentResource {
                   livenessProbe: { tcpSocket: { port: "health" }, periodSeconds: 20, failureThreshold: 6 },
                   resources: dedicatedPodResources(dropletSize(config.cluster.pools.egress.size)),
                   volumeMounts: [{ name: "dshm", mountPath: "/dev/shm" }],
+                  // The image's own `egress` user (created by useradd, uid 1000 [inference: re-check on image bump]).
+                  securityContext: { runAsNonRoot: true, runAsUser: 1000, allowPrivilegeEscalation: false },
                 },
               ],
               // Chrome (room composite) needs more shared memory than the container default of 64 MiB.
@@ -160,6 +162,16 @@ export class Egress extends pulumi.ComponentResource {
             },
           },
         },
+      },
+      child,
+    );
+
+    // One recorder drained at a time; each keeps its recordings through the grace period.
+    new k8s.policy.v1.PodDisruptionBudget(
+      `${name}-pdb`,
+      {
+        metadata: { name: "egress", namespace: args.namespace, labels },
+        spec: { maxUnavailable: 1, selector: { matchLabels: labels } },
       },
       child,
     );

@@ -24,7 +24,7 @@ import { poolDropletTag, poolPlacement } from "./pool-placement.ts";
 export interface LiveKitArgs {
   identity: StackIdentity;
   config: PlatformConfig;
-  /** Namespace for every media workload; created here. */
+  /** The media namespace, created by the baseline component. */
   namespace: string;
   /** The managed Valkey LiveKit routes through (private host, TLS only on DigitalOcean). */
   valkey: { host: pulumi.Input<string>; port: pulumi.Input<number>; password: pulumi.Input<string> };
@@ -43,8 +43,8 @@ export interface LiveKitArgs {
  * `wss://livekit.<domain>` route is the gateway's; it targets `service`.
  */
 export class LiveKit extends pulumi.ComponentResource {
-  readonly namespace: pulumi.Output<string>;
-  readonly service: { name: pulumi.Output<string>; namespace: pulumi.Output<string>; port: number };
+  readonly namespace: string;
+  readonly service: { name: pulumi.Output<string>; namespace: string; port: number };
   /** In-cluster signal URL for egress and the services: no hairpin through the gateway. */
   readonly internalUrl: string;
   readonly apiKey: pulumi.Output<string>;
@@ -57,18 +57,9 @@ export class LiveKit extends pulumi.ComponentResource {
     const labels = { "app.kubernetes.io/name": "livekit", "app.kubernetes.io/part-of": "gomeet" };
     const child = { parent: this };
 
-    const namespace = new k8s.core.v1.Namespace(
-      `${name}-namespace`,
-      {
-        metadata: {
-          name: args.namespace,
-          // The UDP-buffer init container is privileged (sysctl of a non-namespaced key on the host).
-          labels: { "pod-security.kubernetes.io/enforce": "privileged" },
-        },
-      },
-      child,
-    );
-    const ns = namespace.metadata.name;
+    // The namespace (Pod Security `privileged` for hostNetwork and the sysctl init container, quotas, network
+    // policies) belongs to the baseline component (components/baseline/namespaces.ts `media`).
+    const ns = args.namespace;
 
     // LiveKit keys: [A-Za-z0-9_-]{3,64} (components/media/livekit-config.ts); the secret ≥ 32 chars
     // (../shared/reference/livekit.md §1.1 ValidateKeys).
@@ -152,6 +143,8 @@ export class LiveKit extends pulumi.ComponentResource {
                   ],
                 },
               },
+              // The server needs no root: its ports are above 1024 and its config is group-readable.
+              securityContext: { runAsNonRoot: true, runAsUser: 65532, runAsGroup: 65532, fsGroup: 65532 },
               initContainers: [
                 {
                   // LiveKit asks for 16 MiB socket buffers and warns below 5 MB (livekit.md §1.2); the kernel caps
@@ -164,7 +157,8 @@ export class LiveKit extends pulumi.ComponentResource {
                     `net.core.rmem_max=${UDP_BUFFER_BYTES}`,
                     `net.core.wmem_max=${UDP_BUFFER_BYTES}`,
                   ],
-                  securityContext: { privileged: true },
+                  // sysctl of a host-wide key: the one step that needs root.
+                  securityContext: { privileged: true, runAsUser: 0, runAsNonRoot: false },
                   resources: { requests: { cpu: "10m", memory: "8Mi" }, limits: { memory: "16Mi" } },
                 },
               ],
@@ -186,7 +180,7 @@ export class LiveKit extends pulumi.ComponentResource {
                 },
               ],
               volumes: [
-                { name: "config", secret: { secretName: configSecret.metadata.name, defaultMode: 0o400 } },
+                { name: "config", secret: { secretName: configSecret.metadata.name, defaultMode: 0o440 } },
               ],
             },
           },
@@ -265,7 +259,7 @@ export class LiveKit extends pulumi.ComponentResource {
     this.namespace = ns;
     this.service = {
       name: service.metadata.name,
-      namespace: service.metadata.namespace,
+      namespace: ns,
       port: MEDIA_PORTS.livekitHttp,
     };
     this.internalUrl = `ws://livekit.${args.namespace}.svc.cluster.local:${MEDIA_PORTS.livekitHttp}`;

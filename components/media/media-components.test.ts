@@ -102,7 +102,7 @@ describe("sizing to the node", () => {
     // c-16-intel: 32 GiB RAM → 28 GiB allocatable (digitalocean.md §2), 16 vCPU.
     expect(dedicatedPodResources(dropletSize("c-16-intel"))).toEqual({
       requests: { cpu: "15000m", memory: `${28 * 1024 - 512}Mi` },
-      limits: { memory: `${28 * 1024 - 512}Mi` },
+      limits: { cpu: "15000m", memory: `${28 * 1024 - 512}Mi` },
     });
   });
 

@@ -35,14 +35,15 @@ export function allocatableMemoryMib(size: DropletSize): number {
 
 export interface DedicatedPodResources {
   requests: { cpu: string; memory: string };
-  limits: { memory: string };
+  limits: { cpu: string; memory: string };
 }
 
 /**
  * Resources for a pod that owns its node (one LiveKit or egress pod per node): it requests everything DOKS
  * leaves for pods minus the DaemonSets' share, so the scheduler never co-locates another workload. Memory limit
- * equals the request (no overcommit, no surprise OOM of a node hosting a meeting). No CPU limit: CFS
- * throttling of a media forwarder shows up as jitter and packet loss, and the node is dedicated anyway.
+ * equals the request (no overcommit, no surprise OOM of a node hosting a meeting). Limits equal requests for CPU
+ * too — Guaranteed QoS, last to be evicted, and what the media namespace's ResourceQuota requires; the pod
+ * already holds all of the node's schedulable CPU, so the limit throttles nothing it could otherwise use.
  */
 export function dedicatedPodResources(size: DropletSize): DedicatedPodResources {
   const memoryMib = allocatableMemoryMib(size) - DAEMONSET_MEMORY_MIB;
@@ -52,6 +53,6 @@ export function dedicatedPodResources(size: DropletSize): DedicatedPodResources 
   }
   return {
     requests: { cpu: `${cpuMillis}m`, memory: `${memoryMib}Mi` },
-    limits: { memory: `${memoryMib}Mi` },
+    limits: { cpu: `${cpuMillis}m`, memory: `${memoryMib}Mi` },
   };
 }

@@ -6,6 +6,7 @@ import type { PlatformConfig } from "../../stacks/schema.ts";
 import type { DnsZone } from "../edge/dns.ts";
 import { areaTags, resourceName, type StackIdentity } from "../naming.ts";
 import { openOutboundRules, turnInboundRules } from "./firewall-rules.ts";
+import { MediaConfigError } from "./input-rules.ts";
 import type { LiveKitTurnServer } from "./livekit-config.ts";
 import { MEDIA_PORTS } from "./platform-ports.ts";
 import { renderTurnCloudInit, TURN_CONF_PATH } from "./turn-cloud-init.ts";
@@ -57,8 +58,13 @@ export class TurnFleet extends pulumi.ComponentResource {
     const secret = new random.RandomPassword(`${name}-shared-secret`, { length: 48, special: false }, child);
     this.sharedSecret = pulumi.secret(secret.result);
 
-    // A stack-scoped tag selects exactly this fleet for the firewall and the alerts.
-    const fleetTag = new digitalocean.Tag(`${name}-tag`, { name: resourceName(identity, "turn") }, child);
+    // A Cloud Firewall lists at most 10 droplets by id (../shared/reference/digitalocean.md §6); ids select
+    // exactly this stack's fleet, where a tag shared by name across stacks would not.
+    if (config.turn.count > 10) {
+      throw new MediaConfigError(
+        `turn.count: expected at most 10 droplets (one Cloud Firewall by id), got ${config.turn.count}`,
+      );
+    }
     const dnsApiToken = args.dnsApiToken === undefined ? undefined : pulumi.output(args.dnsApiToken);
 
     this.reservedIps = [];
@@ -91,7 +97,7 @@ export class TurnFleet extends pulumi.ComponentResource {
           monitoring: true,
           ipv6: false,
           userData,
-          tags: [...areaTags(identity, "turn"), fleetTag.name],
+          tags: areaTags(identity, "turn"),
         },
         child,
       );
@@ -116,7 +122,7 @@ export class TurnFleet extends pulumi.ComponentResource {
       `${name}-firewall`,
       {
         name: resourceName(identity, "turn"),
-        tags: [fleetTag.name],
+        dropletIds: this.dropletIds.map((id) => id.apply(Number)),
         inboundRules: turnInboundRules(
           {
             listeningPort: MEDIA_PORTS.turnListening,
@@ -143,7 +149,7 @@ export class TurnFleet extends pulumi.ComponentResource {
           compare: "GreaterThan",
           value: thresholds.cpuPercent,
           window: "5m",
-          tags: [fleetTag.name],
+          entities: this.dropletIds,
           enabled: true,
           alerts,
           description: `${resourceName(identity, "turn")}: CPU above ${thresholds.cpuPercent}% for 5 minutes`,
@@ -157,7 +163,7 @@ export class TurnFleet extends pulumi.ComponentResource {
           compare: "GreaterThan",
           value: thresholds.outboundMbps,
           window: "5m",
-          tags: [fleetTag.name],
+          entities: this.dropletIds,
           enabled: true,
           alerts,
           description: `${resourceName(identity, "turn")}: public outbound above ${thresholds.outboundMbps} Mbps for 5 minutes`,

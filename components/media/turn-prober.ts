@@ -65,7 +65,10 @@ export class TurnProber extends pulumi.ComponentResource {
                     periodSeconds: 20,
                     failureThreshold: 3,
                   },
-                  resources: { requests: { cpu: "50m", memory: "64Mi" }, limits: { memory: "128Mi" } },
+                  resources: {
+                    requests: { cpu: "50m", memory: "64Mi" },
+                    limits: { cpu: "200m", memory: "128Mi" },
+                  },
                   securityContext: {
                     allowPrivilegeEscalation: false,
                     readOnlyRootFilesystem: true,

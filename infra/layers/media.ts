@@ -8,14 +8,20 @@ import type { StackIdentity } from "../../components/naming.ts";
 import type { PlatformConfig } from "../../stacks/schema.ts";
 import type { CloudLayer } from "./cloud.ts";
 
-/** The namespace of LiveKit, egress and the TURN prober. */
-export const MEDIA_NAMESPACE = "gomeet-media";
+/** LiveKit's and egress' namespace; the baseline component creates it (components/baseline/namespaces.ts). */
+export const MEDIA_NAMESPACE = "media";
+/**
+ * The prober is a monitoring workload on the apps pool, not a media pod (the media namespace's policies — drain
+ * grace, anti-affinity — are for pods that hold meetings).
+ */
+export const PROBER_NAMESPACE = "monitoring";
 
 /**
  * Where LiveKit posts room and participant events: the meetings service's webhook route, in-cluster. A contract
- * with the apps layer, which deploys `meetings` in `gomeet-apps` on port 8080.
+ * with the apps layer, which deploys `meetings` in the `services` namespace on port 8080
+ * (components/baseline/platform-ports.ts `serviceHttp`).
  */
-export const MEETINGS_WEBHOOK_URL = "http://meetings.gomeet-apps.svc.cluster.local:8080/livekit/webhook";
+export const MEETINGS_WEBHOOK_URL = "http://meetings.services.svc.cluster.local:8080/livekit/webhook";
 
 export interface MediaLayerOptions {
   /** `registry.digitalocean.com/<name>`, for GoMeet's own images (the TURN prober). */
@@ -83,7 +89,7 @@ export function createMediaLayer(
   new TurnProber(
     "turn-prober",
     {
-      namespace: livekit.namespace,
+      namespace: PROBER_NAMESPACE,
       image: turnProberImage(options.registryEndpoint, config.services.imageTag),
       reservedIps: turn.reservedIps,
       sharedSecret: turn.sharedSecret,

@@ -82,7 +82,7 @@ function secretDocuments(secrets: unknown[], predicate: (text: string) => boolea
 }
 
 const inMediaNamespace = (r: PlannedResource) =>
-  (r.inputs.metadata as Obj | undefined)?.namespace === "gomeet-media";
+  (r.inputs.metadata as Obj | undefined)?.namespace === "media";
 
 describe.each(STACKS)("media layer — $stack", ({ stack, environment, overrides }) => {
   let p: Planned;
@@ -95,7 +95,10 @@ describe.each(STACKS)("media layer — $stack", ({ stack, environment, overrides
         .filter(inMediaNamespace)
         .map((d) => d.name)
         .sort(),
-    ).toEqual(["egress-deployment", "livekit-deployment", "turn-prober-deployment"]);
+    ).toEqual(["egress-deployment", "livekit-deployment"]);
+    expect(named(p.graph, T.deployment, "turn-prober-deployment").inputs.metadata).toMatchObject({
+      namespace: "monitoring",
+    });
   });
 
   it("runs LiveKit as one hostNetwork pod per media node, drained on SIGTERM", () => {
@@ -134,10 +137,11 @@ describe.each(STACKS)("media layer — $stack", ({ stack, environment, overrides
     const memory = `${allocatableMemoryMib(media) - DAEMONSET_MEMORY_MIB}Mi`;
     expect(container.resources).toEqual({
       requests: { cpu: `${media.vcpus * 1000 - 1000}m`, memory },
-      limits: { memory },
+      limits: { cpu: `${media.vcpus * 1000 - 1000}m`, memory },
     });
     const init = pod.initContainers[0];
-    expect(init.securityContext).toEqual({ privileged: true });
+    expect(init.securityContext).toEqual({ privileged: true, runAsUser: 0, runAsNonRoot: false });
+    expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 65532 });
     expect(init.command).toEqual([
       "sysctl",
       "-w",
@@ -246,9 +250,7 @@ describe.each(STACKS)("media layer — $stack", ({ stack, environment, overrides
         monitoring: true,
         vpcUuid: vpcId,
       });
-      expect(droplet.inputs.tags).toEqual(
-        expect.arrayContaining([`stack:${stack}`, "area:turn", `gomeet-${stack}-turn`]),
-      );
+      expect(droplet.inputs.tags).toEqual(expect.arrayContaining([`stack:${stack}`, "area:turn"]));
       expect(droplet.secretInputs).toContain("userData");
       const ip = reservedIpOf(`turn-${n}-ip`);
       const reserved = named(p.graph, T.reservedIp, `turn-${n}-ip`);
@@ -293,7 +295,10 @@ describe.each(STACKS)("media layer — $stack", ({ stack, environment, overrides
 
   it("opens exactly the TURN and relay ports, and SSH only from admin addresses", () => {
     const firewall = named(p.graph, T.firewall, "turn-firewall");
-    expect(firewall.inputs.tags).toEqual([`gomeet-${stack}-turn`]);
+    expect(firewall.inputs.tags).toBeUndefined();
+    expect(firewall.inputs.dropletIds).toEqual(
+      ofType(p.graph, T.droplet).map((d) => Number(fakeNumericId(`${T.droplet}::${d.name}`))),
+    );
     const anywhere = ["0.0.0.0/0", "::/0"];
     const { min, max } = p.config.turn.relayPorts;
     const expected = [
@@ -320,7 +325,9 @@ describe.each(STACKS)("media layer — $stack", ({ stack, environment, overrides
       "v1/insights/droplet/public_outbound_bandwidth",
     ]);
     for (const alert of alerts) {
-      expect(alert.inputs.tags).toEqual([`gomeet-${stack}-turn`]);
+      expect(alert.inputs.entities).toEqual(
+        ofType(p.graph, T.droplet).map((d) => fakeNumericId(`${T.droplet}::${d.name}`)),
+      );
       expect(alert.inputs.alerts).toEqual({ emails: p.config.monitoring.alertEmails });
     }
     const bandwidth = alerts.find((a) => String(a.inputs.type).endsWith("bandwidth"));
@@ -349,7 +356,7 @@ describe.each(STACKS)("media layer — $stack", ({ stack, environment, overrides
       endpoint: "https://sgp1.digitaloceanspaces.com",
       region: "sgp1",
     });
-    expect(egress.ws_url).toBe("ws://livekit.gomeet-media.svc.cluster.local:7880");
+    expect(egress.ws_url).toBe("ws://livekit.media.svc.cluster.local:7880");
   });
 
   it("probes every TURN droplet by its reserved IP from the apps pool", () => {
