@@ -1,0 +1,259 @@
+import { DEFAULT_MEDIA_HEADROOM } from "./media-pool.ts";
+import {
+  AUDIO_KBPS,
+  AUDIO_PACKET_BYTES,
+  FORWARDED_PPS_PER_VCPU,
+  MAX_NODE_CPU_UTILISATION,
+  MIDDLE_LAYER_KBPS,
+  SPOTLIGHT_KBPS,
+  TILE_KBPS,
+  VIDEO_PACKET_BYTES,
+} from "./room-model.ts";
+
+/** Every number the planner assumes. Each has a flag (`--<flag> value`) and a source printed with the plan. */
+export interface PlannerAssumptions {
+  ppsPerVcpu: number;
+  cpuCap: number;
+  videoPacketBytes: number;
+  audioPacketBytes: number;
+  tilesPerViewer: number;
+  tileKbps: number;
+  middleLayerKbps: number;
+  spotlight: number;
+  spotlightKbps: number;
+  screenShares: number;
+  screenShareKbps: number;
+  speakers: number;
+  audioKbps: number;
+  headroom: number;
+  hoursPerMonth: number;
+  relayShare: number;
+  turnNicCap: number;
+  chatMessagesPerMeetingPerSecond: number;
+  chatFramesPerCorePerSecond: number;
+  joinWindowSeconds: number;
+  passwordLoginShare: number;
+  argon2VerifyMs: number;
+  jwtVerifiesPerCorePerSecond: number;
+  jwtSignsPerCorePerSecond: number;
+  serviceCpuTarget: number;
+  authReplicaCpu: number;
+  meetingsReplicaCpu: number;
+  chatReplicaCpu: number;
+}
+
+export interface AssumptionInfo {
+  key: keyof PlannerAssumptions;
+  flag: string;
+  value: number;
+  unit: string;
+  source: string;
+}
+
+const LK41 = "livekit.md §4.1 (LiveKit benchmark, c2-standard-16)";
+const LK45 = "livekit.md §4.5 sizing sketch";
+const SV = "services.md";
+
+export const ASSUMPTIONS: readonly AssumptionInfo[] = [
+  {
+    key: "ppsPerVcpu",
+    flag: "pps-per-vcpu",
+    value: FORWARDED_PPS_PER_VCPU,
+    unit: "forwarded packets/s per vCPU at 100 %",
+    source: `${LK41}: 760k–960k pps at 80–85 % of 16 vCPU ≈ 40–50k; midpoint`,
+  },
+  {
+    key: "cpuCap",
+    flag: "cpu-cap",
+    value: MAX_NODE_CPU_UTILISATION,
+    unit: "share of a media node's CPU used",
+    source: `${LK41}: the benchmark rows ran at 80–92 %; planned at the low end`,
+  },
+  {
+    key: "videoPacketBytes",
+    flag: "video-packet-bytes",
+    value: VIDEO_PACKET_BYTES,
+    unit: "bytes",
+    source: `${LK41}: livestream row 531 MB/s ÷ 560,962 packets/s`,
+  },
+  {
+    key: "audioPacketBytes",
+    flag: "audio-packet-bytes",
+    value: AUDIO_PACKET_BYTES,
+    unit: "bytes",
+    source: `${LK45} (Opus packet with RTP/UDP/IP headers)`,
+  },
+  {
+    key: "tilesPerViewer",
+    flag: "tiles",
+    value: 25,
+    unit: "tiles per viewer (--layout speaker|3x3|4x4|5x5 sets it)",
+    source: `${LK45}: ~25 visible tiles with adaptive stream`,
+  },
+  {
+    key: "tileKbps",
+    flag: "tile-kbps",
+    value: TILE_KBPS,
+    unit: "kbps per 180p tile (h180 simulcast layer)",
+    source: `${LK45}: ~25 packets/s × 950 B`,
+  },
+  {
+    key: "middleLayerKbps",
+    flag: "middle-layer-kbps",
+    value: MIDDLE_LAYER_KBPS,
+    unit: "kbps (h360 layer, published only)",
+    source: "ASSUMPTION: geometric mean of the h180 and h540 layers",
+  },
+  {
+    key: "spotlight",
+    flag: "spotlight",
+    value: 1,
+    unit: "1 = every viewer also receives one large stream, 0 = none",
+    source: `${LK45}: one spotlight or screen share per viewer`,
+  },
+  {
+    key: "spotlightKbps",
+    flag: "spotlight-kbps",
+    value: SPOTLIGHT_KBPS,
+    unit: "kbps (h540 layer or shared screen)",
+    source: `${LK45}: ~100 packets/s × 950 B`,
+  },
+  {
+    key: "screenShares",
+    flag: "screen-shares",
+    value: 0,
+    unit: "screen shares received besides the spotlight",
+    source: `${LK45} budgets the share in the spotlight slot`,
+  },
+  {
+    key: "screenShareKbps",
+    flag: "screen-share-kbps",
+    value: SPOTLIGHT_KBPS,
+    unit: "kbps per extra screen share",
+    source: "ASSUMPTION: same as the spotlight stream",
+  },
+  {
+    key: "speakers",
+    flag: "speakers",
+    value: 3,
+    unit: "audio streams forwarded at once",
+    source: `${LK45}: ~3 live speakers, DTX for the rest`,
+  },
+  {
+    key: "audioKbps",
+    flag: "audio-kbps",
+    value: AUDIO_KBPS,
+    unit: "kbps per audio stream",
+    source: `${LK45}: ~50 packets/s × 120 B`,
+  },
+  {
+    key: "headroom",
+    flag: "headroom",
+    value: DEFAULT_MEDIA_HEADROOM,
+    unit: "spare media nodes as a share of the target's nodes (at least 1)",
+    source: "ASSUMPTION: node loss re-creates rooms elsewhere (livekit.md §4.3); 2 s placement window (§4.5)",
+  },
+  {
+    key: "hoursPerMonth",
+    flag: "hours-per-month",
+    value: 176,
+    unit: "hours a month the target meetings run",
+    source: "ASSUMPTION: 22 business days × 8 h, as in cost-anchors.md §5 (J3)",
+  },
+  {
+    key: "relayShare",
+    flag: "relay-share",
+    value: 0.1,
+    unit: "share of participants relayed through TURN",
+    source:
+      "ASSUMPTION: peer-to-peer statistics put relayed calls at 8–22 % (callstats.io via No Jitter 2016, Whereby 2017); against an SFU on a public IP only UDP-blocked clients relay",
+  },
+  {
+    key: "turnNicCap",
+    flag: "turn-nic-cap",
+    value: 0.8,
+    unit: "share of a TURN droplet's network cap used",
+    source: "ASSUMPTION: coturn is bandwidth-bound; same 80 % margin as the media CPU cap",
+  },
+  {
+    key: "chatMessagesPerMeetingPerSecond",
+    flag: "chat-rate",
+    value: 2,
+    unit: "chat messages/s per meeting",
+    source: `${SV} §2.6 (worked example)`,
+  },
+  {
+    key: "chatFramesPerCorePerSecond",
+    flag: "chat-frames-per-core",
+    value: 90_000,
+    unit: "WebSocket frames/s per core",
+    source: `${SV} §2.6 (measured, ws 8 on Node 20)`,
+  },
+  {
+    key: "joinWindowSeconds",
+    flag: "join-window",
+    value: 300,
+    unit: "seconds in which every participant joins",
+    source: "ASSUMPTION: all meetings start together and everyone joins within 5 minutes",
+  },
+  {
+    key: "passwordLoginShare",
+    flag: "login-share",
+    value: 0.1,
+    unit: "share of joins that need a password login (the rest refresh a session)",
+    source: "ASSUMPTION",
+  },
+  {
+    key: "argon2VerifyMs",
+    flag: "argon2-ms",
+    value: 12.5,
+    unit: "ms of one core per password verification",
+    source: `${SV} §4.3 (measured, argon2id m=19 MiB t=2)`,
+  },
+  {
+    key: "jwtVerifiesPerCorePerSecond",
+    flag: "jwt-verifies-per-core",
+    value: 4_500,
+    unit: "token verifications/s per core",
+    source: `${SV} §3.1 (measured, jose EdDSA 4.5–4.7k)`,
+  },
+  {
+    key: "jwtSignsPerCorePerSecond",
+    flag: "jwt-signs-per-core",
+    value: 6_600,
+    unit: "token signatures/s per core",
+    source: `${SV} §3.1 (measured, jose EdDSA 6.6–8.4k)`,
+  },
+  {
+    key: "serviceCpuTarget",
+    flag: "service-cpu-target",
+    value: 0.5,
+    unit: "CPU utilisation a service replica is planned at",
+    source: "ASSUMPTION: half the request, room for bursts and one replica's loss",
+  },
+  {
+    key: "authReplicaCpu",
+    flag: "auth-cpu",
+    value: 0.5,
+    unit: "cores per auth replica",
+    source: "production preset services.auth.cpu",
+  },
+  {
+    key: "meetingsReplicaCpu",
+    flag: "meetings-cpu",
+    value: 0.5,
+    unit: "cores per meetings replica",
+    source: "production preset services.meetings.cpu",
+  },
+  {
+    key: "chatReplicaCpu",
+    flag: "chat-cpu",
+    value: 1,
+    unit: "cores per chat replica",
+    source: "production preset services.chat.cpu",
+  },
+];
+
+export function defaultAssumptions(): PlannerAssumptions {
+  return Object.fromEntries(ASSUMPTIONS.map((a) => [a.key, a.value])) as unknown as PlannerAssumptions;
+}
