@@ -27,11 +27,7 @@ function decodeCursor(cursor: string): { createdAt: Date; id: string } {
   return { createdAt, id };
 }
 
-async function existingUser(ctx: AuthContext, id: string) {
-  const user = await findUserById(ctx.sql, id);
-  if (!user) throw new ApiError(404, "user_not_found", `no user ${id}`);
-  return user;
-}
+const userNotFound = (id: string) => new ApiError(404, "user_not_found", `no user ${id}`);
 
 export function adminRoutes(ctx: AuthContext): AuthRouter {
   const router = createRouter<AuthEnv>();
@@ -87,13 +83,12 @@ export function adminRoutes(ctx: AuthContext): AuthRouter {
       const { id } = c.req.valid("param");
       if (id === c.get("account").id)
         throw new ApiError(409, "cannot_disable_self", "an admin cannot disable their own account");
-      await existingUser(ctx, id);
       const user = await ctx.sql.begin(async (tx) => {
         const updated = await setDisabled(tx, id, true);
         await revokeUserSessions(tx, id, "user_disabled");
         return updated;
       });
-      if (!user) throw new ApiError(404, "user_not_found", `no user ${id}`);
+      if (!user) throw userNotFound(id);
       return c.json(userView(user), 200);
     },
   );
@@ -114,8 +109,8 @@ export function adminRoutes(ctx: AuthContext): AuthRouter {
     }),
     async (c) => {
       const { id } = c.req.valid("param");
-      const user = await setDisabled(ctx.sql, (await existingUser(ctx, id)).id, false);
-      if (!user) throw new ApiError(404, "user_not_found", `no user ${id}`);
+      const user = await setDisabled(ctx.sql, id, false);
+      if (!user) throw userNotFound(id);
       return c.json(userView(user), 200);
     },
   );
@@ -141,8 +136,8 @@ export function adminRoutes(ctx: AuthContext): AuthRouter {
       if (id === c.get("account").id && !roles.includes("admin")) {
         throw new ApiError(409, "cannot_demote_self", "an admin cannot remove their own admin role");
       }
-      const user = await setRoles(ctx.sql, (await existingUser(ctx, id)).id, roles);
-      if (!user) throw new ApiError(404, "user_not_found", `no user ${id}`);
+      const user = await setRoles(ctx.sql, id, roles);
+      if (!user) throw userNotFound(id);
       return c.json(userView(user), 200);
     },
   );
@@ -163,7 +158,8 @@ export function adminRoutes(ctx: AuthContext): AuthRouter {
     }),
     async (c) => {
       const { id } = c.req.valid("param");
-      await revokeUserSessions(ctx.sql, (await existingUser(ctx, id)).id, "ended_by_admin");
+      if (!(await findUserById(ctx.sql, id))) throw userNotFound(id);
+      await revokeUserSessions(ctx.sql, id, "ended_by_admin");
       return c.body(null, 204);
     },
   );
