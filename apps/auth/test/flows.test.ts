@@ -401,6 +401,23 @@ describe("admin", () => {
     for (const s of [user, second])
       expect((await post("/v1/auth/refresh", { refreshToken: s.refreshToken })).status).toBe(401);
   });
+
+  it("answers 404 user_not_found for every admin action on an unknown user", async () => {
+    const admin = await signUp(h, { admin: true });
+    const ghost = "00000000-0000-4000-8000-00000000dead";
+    const answers = [
+      await post(`/v1/admin/users/${ghost}/disable`, {}, admin.accessToken),
+      await post(`/v1/admin/users/${ghost}/enable`, {}, admin.accessToken),
+      await h.request(`/v1/admin/users/${ghost}/roles`, {
+        method: "PUT",
+        json: { roles: ["member"] },
+        token: admin.accessToken,
+      }),
+      await h.request(`/v1/admin/users/${ghost}/sessions`, { method: "DELETE", token: admin.accessToken }),
+    ];
+    for (const res of answers)
+      expect(await problem(res)).toMatchObject({ status: 404, code: "user_not_found" });
+  });
 });
 
 describe("keys and operations", () => {
