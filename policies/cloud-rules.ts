@@ -163,12 +163,23 @@ export const sshNotOpenToInternet: ResourceRule = {
   },
 };
 
+/**
+ * On these types `tags` is not a label but a target selector (a Cloud Firewall applies to, and a monitor alert
+ * watches, every Droplet with the tag), so adding the stack tag there would widen what they apply to.
+ */
+export const TAG_SELECTOR_TYPES = new Set<string>([
+  T.firewall,
+  "digitalocean:index/monitorAlert:MonitorAlert",
+]);
+
 export const stackTagEverywhere: ResourceRule = {
   kind: "resource",
   name: "stack-tag",
-  description: "Every resource that takes DigitalOcean tags carries `stack:<stack>`.",
+  description:
+    "Every resource that takes DigitalOcean tags as labels carries `stack:<stack>` (firewalls and monitor alerts use tags as target selectors and are exempt).",
   enforcement: "mandatory",
   check(r, report) {
+    if (TAG_SELECTOR_TYPES.has(r.type)) return;
     const wanted = `stack:${stackOf(r.urn)}`;
     const tagLists: [string, unknown][] = [["tags", r.props.tags]];
     if (r.type === T.cluster) tagLists.push(["nodePool.tags", get(r.props, "nodePool.tags")]);

@@ -162,6 +162,10 @@ describe("policy rules: a passing and a violating input each", () => {
       `turn-1: tags lacks stack:${STACK}`,
     ]);
     expect(run(stackTagEverywhere, [res("digitalocean:index/vpc:Vpc", {})])).toEqual([]);
+    // A firewall's tags select the Droplets it applies to; the rule leaves them alone.
+    expect(
+      run(stackTagEverywhere, [res("digitalocean:index/firewall:Firewall", { tags: ["pool:media"] })]),
+    ).toEqual([]);
   });
 
   it("media-pods-protected", () => {
