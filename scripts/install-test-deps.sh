@@ -47,3 +47,4 @@ else
   echo "$LIVEKIT_VERSION" > .tools/livekit-version
   log "livekit-server $LIVEKIT_VERSION installed at .tools/bin/livekit-server"
 fi
+[ -x .tools/bin/actionlint ] && .tools/bin/actionlint -version 2>/dev/null | grep -qx 'v1.7.12' || { log "go install github.com/rhysd/actionlint/cmd/actionlint@v1.7.12"; go install github.com/rhysd/actionlint/cmd/actionlint@v1.7.12 && cp "$(go env GOPATH)/bin/actionlint" .tools/bin/actionlint; }
