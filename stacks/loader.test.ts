@@ -33,7 +33,7 @@ const cases: { rule: string; config: Record<string, unknown>; message: string }[
     rule: "unknown settings are refused",
     config: { "gomeet:environment": "staging", "gomeet:overrides": { media: { maxNode: 3 } } },
     message:
-      "gomeet:overrides.media.maxNode: expected no such setting (known here: targetMeetings, participantsPerMeeting, rtcUdpPorts, rtcTcpPort), got 3",
+      "gomeet:overrides.media.maxNode: expected no such setting (known here: targetMeetings, participantsPerMeeting, meetingHoursPerMonth, rtcUdpPorts, rtcTcpPort), got 3",
   },
   {
     rule: "region is Singapore",
@@ -153,6 +153,29 @@ const cases: { rule: string; config: Record<string, unknown>; message: string }[
     config: { "gomeet:environment": "production", "gomeet:overrides": { cluster: { pools: { media: { maxNodes: 50 } } } } },
     message:
       "gomeet:overrides.cluster.pools.media.maxNodes: expected at least 100 (media.targetMeetings): each 500-participant meeting needs a c-16-intel node of its own, got 50",
+  },
+  {
+    rule: "the media pool packs small rooms onto shared nodes",
+    config: {
+      "gomeet:environment": "production",
+      "gomeet:overrides": {
+        media: { participantsPerMeeting: 100 },
+        cluster: { pools: { media: { size: "c-8", maxNodes: 20 } } },
+      },
+    },
+    message:
+      "gomeet:overrides.cluster.pools.media.maxNodes: expected at least 34 (media.targetMeetings 100 at 3 100-participant rooms per c-8 node), got 20",
+  },
+  {
+    rule: "the TURN fleet carries the relayed share",
+    config: { "gomeet:environment": "production", "gomeet:overrides": { turn: { count: 3 } } },
+    message:
+      "gomeet:overrides.turn.count: expected at least 4 c-4-intel droplets for the target (5000 relayed participants at 5.72 Mbps = 28.60 Gbps, 8.0 Gbps per droplet; docs/capacity.md), got 3",
+  },
+  {
+    rule: "meeting-hours fit a month",
+    config: { "gomeet:environment": "staging", "gomeet:overrides": { media: { meetingHoursPerMonth: 800 } } },
+    message: "gomeet:overrides.media.meetingHoursPerMonth: expected an integer from 1 to 744 hours, got 800",
   },
   {
     rule: "PostgreSQL major version",
@@ -353,13 +376,42 @@ describe("stack configuration rules, from Pulumi.<stack>.yaml", () => {
   });
 
   it("reports a problem that comes from the preset under the preset's name", async () => {
+    // The media pool follows the new target (the planner re-sizes it); the preset's TURN fleet does not.
     const root = projectWithStack("check", {
       "gomeet:environment": "production",
       "gomeet:overrides": { media: { targetMeetings: 200 } },
     });
     await expect(planStack("check", root)).rejects.toThrow(
-      "gomeet:overrides.cluster.pools.media.maxNodes (value from the production preset): expected at least 200 (media.targetMeetings): each 500-participant meeting needs a c-16-intel node of its own, got 110",
+      "gomeet:overrides.turn.count (value from the production preset): expected at least 8 c-4-intel droplets for the target (10000 relayed participants at 5.72 Mbps = 57.21 Gbps, 8.0 Gbps per droplet; docs/capacity.md), got 4",
     );
+  });
+
+  it("re-plans the media pool when a stack file changes the target", async () => {
+    const pool = async (overrides: Record<string, unknown>) => {
+      const root = projectWithStack("check", {
+        "gomeet:environment": "production",
+        "gomeet:overrides": overrides,
+      });
+      const graph = await planStack("check", root);
+      const media = graph.resources.find(
+        (r) => r.type.endsWith("KubernetesNodePool") && r.name === "cluster-media",
+      );
+      return [media?.inputs.size, media?.inputs.minNodes, media?.inputs.maxNodes];
+    };
+    expect(await pool({})).toEqual(["c-16-intel", 10, 110]);
+    expect(await pool({ media: { targetMeetings: 120 }, turn: { count: 5 } })).toEqual([
+      "c-16-intel",
+      12,
+      132,
+    ]);
+    // Smaller rooms fit several to a node: the planner picks the cheapest size for them.
+    expect(await pool({ media: { participantsPerMeeting: 100 } })).toEqual(["c-8", 4, 38]);
+    // A size set in the stack file is kept; only the node counts follow the target.
+    expect(await pool({ cluster: { pools: { media: { size: "c-32-intel" } } } })).toEqual([
+      "c-32-intel",
+      5,
+      55,
+    ]);
   });
 
   it("lists every problem at once", async () => {

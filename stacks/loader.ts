@@ -1,6 +1,7 @@
 import type { z } from "zod";
 import { ephemeralRanges } from "../components/network/ranges.ts";
 import { PRESETS } from "./presets/index.ts";
+import { MEDIA_POOL_FROM_PLANNER, withPlannedMediaPool } from "./presets/planned-media-pool.ts";
 import { checkPlatformRules } from "./rules.ts";
 import { type Environment, type PlatformConfig, platformSchema } from "./schema.ts";
 
@@ -69,7 +70,10 @@ export function loadPlatformConfig(settings: StackSettings): PlatformConfig {
   if (environment === "ephemeral" && settings.stack) {
     preset = { ...preset, network: ephemeralRanges(settings.stack) };
   }
-  const merged = overrides ? deepMerge(preset, overrides) : preset;
+  let merged = overrides ? deepMerge(preset, overrides) : preset;
+  if (overrides && MEDIA_POOL_FROM_PLANNER.has(environment as Environment)) {
+    merged = withPlannedMediaPool(merged, overrides);
+  }
   const result = platformSchema.safeParse(merged);
   if (!result.success) {
     throw new ConfigError(

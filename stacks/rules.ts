@@ -1,7 +1,10 @@
 import { platformPortRangeProblems } from "../components/media/platform-ports.ts";
 import { rangeProblems } from "../components/network/ranges.ts";
+import { defaultAssumptions } from "../infra/capacity/assumptions.ts";
 import { dropletSize } from "../infra/capacity/droplet-sizes.ts";
+import { mediaPoolOnSize } from "../infra/capacity/media-pool.ts";
 import { defaultMeetingShape, roomFitProblem, roomLoad } from "../infra/capacity/room-model.ts";
+import { planTurn } from "../infra/capacity/turn-capacity.ts";
 import type { PlatformConfig } from "./schema.ts";
 
 /** A rule that spans several settings, reported against the setting a user would change. */
@@ -46,23 +49,7 @@ export function checkPlatformRules(config: PlatformConfig): RuleViolation[] {
   // stay clear of LiveKit's ICE range (components/media/port-ranges.ts).
   violations.push(...platformPortRangeProblems(config));
 
-  const media = dropletSize(config.cluster.pools.media.size);
-  const load = roomLoad(defaultMeetingShape(config.media.participantsPerMeeting));
-  const fit = roomFitProblem(media, load);
-  if (fit) {
-    violations.push({
-      path: ["cluster", "pools", "media", "size"],
-      expected: `expected a size that hosts one ${config.media.participantsPerMeeting}-participant room (${fit})`,
-    });
-  } else if (
-    load.vcpusNeeded > media.vcpus / 2 &&
-    config.cluster.pools.media.maxNodes < config.media.targetMeetings
-  ) {
-    violations.push({
-      path: ["cluster", "pools", "media", "maxNodes"],
-      expected: `expected at least ${config.media.targetMeetings} (media.targetMeetings): each ${config.media.participantsPerMeeting}-participant meeting needs a ${media.slug} node of its own`,
-    });
-  }
+  violations.push(...mediaCapacityViolations(config));
 
   const pgRam = DATABASE_RAM_GIB[config.postgres.size] ?? 0;
   if (config.postgres.nodeCount > 1 && pgRam < 2) {
@@ -92,6 +79,46 @@ export function checkPlatformRules(config: PlatformConfig): RuleViolation[] {
     violations.push({
       path: ["valkey", "nodeCount"],
       expected: `expected 1 on ${config.valkey.size}: a standby needs a plan with at least 2 GiB RAM`,
+    });
+  }
+  return violations;
+}
+
+/**
+ * Can the stack carry its declared target? The capacity planner's rules (docs/capacity.md): one room fits a
+ * media node, the pool can grow to the nodes the target needs, and the TURN fleet carries the relayed share.
+ */
+function mediaCapacityViolations(config: PlatformConfig): RuleViolation[] {
+  const { targetMeetings, participantsPerMeeting } = config.media;
+  const media = dropletSize(config.cluster.pools.media.size);
+  const load = roomLoad(defaultMeetingShape(participantsPerMeeting));
+  const fit = roomFitProblem(media, load);
+  if (fit) {
+    return [
+      {
+        path: ["cluster", "pools", "media", "size"],
+        expected: `expected a size that hosts one ${participantsPerMeeting}-participant room (${fit})`,
+      },
+    ];
+  }
+  const violations: RuleViolation[] = [];
+  const pool = mediaPoolOnSize(media, targetMeetings, load);
+  if (pool && config.cluster.pools.media.maxNodes < pool.nodesForTarget) {
+    violations.push({
+      path: ["cluster", "pools", "media", "maxNodes"],
+      expected:
+        pool.roomsPerNode === 1
+          ? `expected at least ${pool.nodesForTarget} (media.targetMeetings): each ${participantsPerMeeting}-participant meeting needs a ${media.slug} node of its own`
+          : `expected at least ${pool.nodesForTarget} (media.targetMeetings ${targetMeetings} at ${pool.roomsPerNode} ${participantsPerMeeting}-participant rooms per ${media.slug} node)`,
+    });
+  }
+  const a = defaultAssumptions();
+  const turnSize = dropletSize(config.turn.size);
+  const turn = planTurn(turnSize, targetMeetings, participantsPerMeeting, load, a.relayShare, a.turnNicCap);
+  if (config.turn.count < turn.droplets) {
+    violations.push({
+      path: ["turn", "count"],
+      expected: `expected at least ${turn.droplets} ${turnSize.slug} droplets for the target (${turn.relayedParticipants} relayed participants at ${turn.perRelayedParticipantMbps.toFixed(2)} Mbps = ${turn.relayGbps.toFixed(2)} Gbps, ${turn.perDropletGbps.toFixed(1)} Gbps per droplet; docs/capacity.md)`,
     });
   }
   return violations;

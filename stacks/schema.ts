@@ -216,6 +216,12 @@ export const platformSchema = z.strictObject({
       .int()
       .min(2, { message: "expected an integer from 2 to 500" })
       .max(500, { message: "expected an integer from 2 to 500" }),
+    /** Hours a month the target meetings run: what the plan's bandwidth cost is priced for (docs/capacity.md). */
+    meetingHoursPerMonth: z
+      .number()
+      .int()
+      .min(1, { message: "expected an integer from 1 to 744 hours" })
+      .max(744, { message: "expected an integer from 1 to 744 hours" }),
     rtcUdpPorts: portRange,
     rtcTcpPort: port,
   }),

@@ -1,3 +1,4 @@
+import { allocatableMemoryMib } from "../../components/media/node-sizing.ts";
 import catalog from "./droplet-sizes.json" with { type: "json" };
 import { type DropletSize, dropletSize } from "./droplet-sizes.ts";
 import {
@@ -66,11 +67,34 @@ export function mediaPoolOnSize(
 
 /**
  * Sizes a media node may use: dedicated vCPUs only — the benchmark ran on a compute-optimized instance
- * (livekit.md §4.1) and DigitalOcean recommends CPU-Optimized Droplets for WebRTC (digitalocean.md §7) — and
- * offered in sgp1.
+ * (livekit.md §4.1) and DigitalOcean recommends CPU-Optimized Droplets for WebRTC (digitalocean.md §7) —, offered
+ * in sgp1, and with a RAM size DOKS publishes allocatable memory for, which the LiveKit pod is sized from
+ * (components/media/node-sizing.ts).
  */
 export function mediaSizeCandidates(): DropletSize[] {
-  return (catalog.sizes as DropletSize[]).filter((s) => s.dedicated_vcpu && s.sgp1_available);
+  return (catalog.sizes as DropletSize[]).filter(
+    (s) => s.dedicated_vcpu && s.sgp1_available && hasPublishedAllocatableMemory(s),
+  );
+}
+
+function hasPublishedAllocatableMemory(size: DropletSize): boolean {
+  try {
+    allocatableMemoryMib(size);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * ASSUMPTION: pools within 2 % of the cheapest cost the same in practice; among them the smaller node wins, so a
+ * node loss drops fewer meetings (livekit.md §4.3: rooms on a lost node reconnect elsewhere).
+ */
+export const SIZE_TIE_TOLERANCE = 0.02;
+
+/** The pool at its maximum for a whole month. */
+export function poolMonthlyUsd(plan: MediaPoolPlan): number {
+  return plan.maxNodes * plan.size.price_monthly_usd;
 }
 
 /** Every candidate size that hosts one room, cheapest pool (at its maximum) first; ties go to the smaller node. */
@@ -84,7 +108,7 @@ export function mediaPoolOptions(
     .filter((p): p is MediaPoolPlan => p !== undefined)
     .sort(
       (a, b) =>
-        a.maxNodes * a.size.price_monthly_usd - b.maxNodes * b.size.price_monthly_usd ||
+        poolMonthlyUsd(a) - poolMonthlyUsd(b) ||
         a.size.vcpus - b.size.vcpus ||
         a.size.slug.localeCompare(b.size.slug),
     );
@@ -103,7 +127,13 @@ export function planMediaPool(request: MediaPoolRequest): MediaPoolPlan {
     }
     return plan;
   }
-  const best = mediaPoolOptions(request.meetings, load, headroom)[0];
+  const options = mediaPoolOptions(request.meetings, load, headroom);
+  const cheapest = options[0];
+  const best = cheapest
+    ? options
+        .filter((o) => poolMonthlyUsd(o) <= poolMonthlyUsd(cheapest) * (1 + SIZE_TIE_TOLERANCE))
+        .sort((a, b) => a.size.vcpus - b.size.vcpus || poolMonthlyUsd(a) - poolMonthlyUsd(b))[0]
+    : undefined;
   if (!best) {
     throw new Error(
       `no Droplet size hosts one ${request.shape.participants}-participant room (${load.vcpusNeeded.toFixed(1)} vCPU, ${load.egressGbps.toFixed(2)} Gbps)`,

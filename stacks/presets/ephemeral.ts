@@ -40,6 +40,7 @@ export const ephemeral: PlatformConfig = {
   media: {
     targetMeetings: 1,
     participantsPerMeeting: 50,
+    meetingHoursPerMonth: 8,
     rtcUdpPorts: { min: 50000, max: 60000 },
     rtcTcpPort: 7881,
   },

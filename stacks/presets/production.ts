@@ -1,11 +1,15 @@
+import { presetMediaPool } from "../../infra/capacity/media-pool.ts";
 import type { PlatformConfig } from "../schema.ts";
+
+const TARGET_MEETINGS = 100;
+const PARTICIPANTS_PER_MEETING = 500;
 
 /**
  * Production: 100 concurrent meetings × 500 participants. LiveKit hosts a room on exactly one node
- * (../shared/reference/livekit.md §4.2), so the media pool can grow to one 16-vCPU node per large meeting plus
- * headroom (livekit.md §4.5 sizing sketch: ~440k forwarded packets/s per 500-person room ≈ one 16-vCPU node).
- * `c-16-intel` is CPU-Optimized Premium: 10 Gbps NIC instead of 2 Gbps (digitalocean.md §1.2).
- * The capacity planner (infra/capacity) checks and refines these numbers.
+ * (../shared/reference/livekit.md §4.2); the capacity planner (infra/capacity, docs/capacity.md) sizes the media
+ * pool for the target: one c-16-intel per 500-person meeting (~437k forwarded packets/s, 2.83 Gbps: CPU-Optimized
+ * Premium for its 10 Gbps NIC, digitalocean.md §1.2) plus 10 % spare nodes, which are also the warm minimum.
+ * The loader re-plans the pool when a stack file changes the target (stacks/presets/planned-media-pool.ts).
  */
 export const production: PlatformConfig = {
   environment: "production",
@@ -23,7 +27,7 @@ export const production: PlatformConfig = {
     pools: {
       system: { size: "s-4vcpu-8gb", minNodes: 3, maxNodes: 5 },
       apps: { size: "c-4", minNodes: 3, maxNodes: 12 },
-      media: { size: "c-16-intel", minNodes: 10, maxNodes: 110 },
+      media: presetMediaPool(TARGET_MEETINGS, PARTICIPANTS_PER_MEETING),
       egress: { size: "c-8", minNodes: 2, maxNodes: 20 },
     },
   },
@@ -39,8 +43,9 @@ export const production: PlatformConfig = {
   registry: { manage: true, name: "gomeet", tier: "professional" },
   turn: { count: 4, size: "c-4-intel", adminSshCidrs: [], relayPorts: { min: 40000, max: 49999 } },
   media: {
-    targetMeetings: 100,
-    participantsPerMeeting: 500,
+    targetMeetings: TARGET_MEETINGS,
+    participantsPerMeeting: PARTICIPANTS_PER_MEETING,
+    meetingHoursPerMonth: 176,
     rtcUdpPorts: { min: 50000, max: 60000 },
     rtcTcpPort: 7881,
   },

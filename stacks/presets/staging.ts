@@ -1,8 +1,13 @@
+import { presetMediaPool } from "../../infra/capacity/media-pool.ts";
 import type { PlatformConfig } from "../schema.ts";
 
+const TARGET_MEETINGS = 2;
+const PARTICIPANTS_PER_MEETING = 500;
+
 /**
- * Staging: the production shape at a small scale — every component runs, including one full-size media node so
- * a 500-person rehearsal fits on a node, but nothing is highly available.
+ * Staging: the production shape at a small scale — every component runs, including full-size media nodes so
+ * a 500-person rehearsal fits on a node (media pool from the capacity planner, like production), but nothing is
+ * highly available.
  */
 export const staging: PlatformConfig = {
   environment: "staging",
@@ -20,7 +25,7 @@ export const staging: PlatformConfig = {
     pools: {
       system: { size: "s-2vcpu-4gb", minNodes: 2, maxNodes: 3 },
       apps: { size: "s-2vcpu-4gb", minNodes: 2, maxNodes: 4 },
-      media: { size: "c-16-intel", minNodes: 1, maxNodes: 3 },
+      media: presetMediaPool(TARGET_MEETINGS, PARTICIPANTS_PER_MEETING),
       egress: { size: "c-4", minNodes: 1, maxNodes: 2 },
     },
   },
@@ -36,8 +41,9 @@ export const staging: PlatformConfig = {
   registry: { manage: false, name: "gomeet", tier: "professional" },
   turn: { count: 1, size: "s-2vcpu-4gb", adminSshCidrs: [], relayPorts: { min: 40000, max: 49999 } },
   media: {
-    targetMeetings: 2,
-    participantsPerMeeting: 500,
+    targetMeetings: TARGET_MEETINGS,
+    participantsPerMeeting: PARTICIPANTS_PER_MEETING,
+    meetingHoursPerMonth: 20,
     rtcUdpPorts: { min: 50000, max: 60000 },
     rtcTcpPort: 7881,
   },
