@@ -9,10 +9,12 @@ import { createMediaLayer } from "./layers/media.ts";
 export interface PlatformSecrets {
   /** Alertmanager's Slack webhook (`gomeet:alertSlackWebhookUrl`), when the stack sets one. */
   alertSlackWebhookUrl?: pulumi.Output<string>;
-  /** DNS-scoped DigitalOcean token for cert-manager's DNS-01 challenges (`gomeet:digitaloceanDnsToken`). */
+  /**
+   * DNS-scoped DigitalOcean token (`gomeet:digitaloceanDnsToken`) for the DNS-01 challenges of cert-manager and of
+   * the TURN droplets' certbot. Without it cert-manager expects its Secret to exist and each TURN droplet proves
+   * only its own `turn-N` name over HTTP-01.
+   */
   digitaloceanDnsToken?: pulumi.Output<string>;
-  /** DNS-scoped DigitalOcean token for the TURN droplets' DNS-01 certificates (`gomeet:turnDnsApiToken`). */
-  turnDnsApiToken?: pulumi.Output<string>;
 }
 
 /** What `pulumi stack output` shows: the endpoints users need; credentials only as secrets. */
@@ -37,14 +39,14 @@ export interface PlatformOutputs {
 export function createPlatform(
   stack: string,
   config: PlatformConfig,
-  _secrets: PlatformSecrets,
+  secrets: PlatformSecrets,
 ): PlatformOutputs {
   const identity = { stack, tags: [...new Set([...config.tags, stackTag(stack)])] };
   const cloud = createCloudLayer(identity, config);
-  const inCluster = createInClusterLayer(identity, config, cloud, _secrets);
+  const inCluster = createInClusterLayer(identity, config, cloud, secrets);
   const media = createMediaLayer(identity, config, cloud, {
     registryEndpoint: cloud.registryEndpoint,
-    ...(_secrets.turnDnsApiToken ? { turnDnsApiToken: _secrets.turnDnsApiToken } : {}),
+    ...(secrets.digitaloceanDnsToken ? { turnDnsApiToken: secrets.digitaloceanDnsToken } : {}),
   });
 
   new Project("project", {

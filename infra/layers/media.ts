@@ -26,7 +26,7 @@ export const MEETINGS_WEBHOOK_URL = "http://meetings.services.svc.cluster.local:
 export interface MediaLayerOptions {
   /** `registry.digitalocean.com/<name>`, for GoMeet's own images (the TURN prober). */
   registryEndpoint: string;
-  /** `gomeet:turnDnsApiToken`: lets the TURN droplets get DNS-01 certificates covering `turn.<domain>`. */
+  /** `gomeet:digitaloceanDnsToken`: lets the TURN droplets get DNS-01 certificates covering `turn.<domain>`. */
   turnDnsApiToken?: pulumi.Output<string>;
 }
 

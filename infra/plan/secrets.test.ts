@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { stableStringify, toPlanDocument } from "./graph-json.ts";
 import { PROJECT_ROOT, planInline } from "./plan.ts";
 import { renderPlanTree } from "./render-tree.ts";
-import { readStackFile, SECRET_PLACEHOLDER } from "./stack-file.ts";
+import { offlineSecretValue, readStackFile, SECRET_PLACEHOLDER } from "./stack-file.ts";
 
 /** Every string inside a secret value (URIs, passwords, kubeconfigs, nested lists). */
 function secretStrings(value: unknown, into: Set<string>): void {
@@ -42,8 +42,10 @@ describe("secrets in the offline plan", () => {
 
   it("never decrypts or passes on a secure: value from the stack file", () => {
     const file = readStackFile(PROJECT_ROOT, "production");
-    expect(file.secretKeys).toEqual(["gomeet:alertSlackWebhookUrl"]);
-    expect(file.config["gomeet:alertSlackWebhookUrl"]).toBe(SECRET_PLACEHOLDER);
+    expect(file.secretKeys).toEqual(["gomeet:alertSlackWebhookUrl", "gomeet:digitaloceanDnsToken"]);
+    expect(file.config["gomeet:alertSlackWebhookUrl"]).toBe(
+      offlineSecretValue("gomeet:alertSlackWebhookUrl"),
+    );
     expect(JSON.stringify(file)).not.toContain("v1:");
   });
 });

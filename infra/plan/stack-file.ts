@@ -1,9 +1,18 @@
+import { createHash } from "node:crypto";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
 
 /** What the offline plan shows in place of every secret value. */
 export const SECRET_PLACEHOLDER = "[secret]";
+
+/**
+ * What the program receives for an encrypted config value: a long, clearly fake string (renderers that check a
+ * token's length accept it), marked secret so it is shown as SECRET_PLACEHOLDER wherever it flows.
+ */
+export function offlineSecretValue(key: string): string {
+  return `offline-plan-placeholder-${createHash("sha256").update(key).digest("hex").slice(0, 40)}`;
+}
 
 /** A stack's configuration as the Pulumi CLI would hand it to the program: string values, secret keys named. */
 export interface StackFile {
@@ -42,7 +51,7 @@ export function readProjectName(root: string): string {
 
 /**
  * Reads `Pulumi.<stack>.yaml` the way the CLI does for the program, except that encrypted values are never
- * decrypted: each becomes the placeholder and its key is reported as secret, so nothing secret can reach output.
+ * decrypted: each becomes a fake value and its key is reported as secret, so it is redacted wherever it flows.
  */
 export function readStackFile(root: string, stack: string): StackFile {
   const project = readProjectName(root);
@@ -67,7 +76,7 @@ export function readStackFile(root: string, stack: string): StackFile {
   const secretKeys: string[] = [];
   for (const [rawKey, rawValue] of Object.entries(rawConfig)) {
     const key = rawKey.includes(":") ? rawKey : `${project}:${rawKey}`;
-    const { value, secret } = redactSecure(rawValue);
+    const { value, secret } = redactSecure(rawValue, key);
     config[key] = typeof value === "string" ? value : JSON.stringify(value);
     if (secret) secretKeys.push(key);
   }
@@ -84,17 +93,17 @@ function isSecure(value: unknown): value is { secure: string } {
   );
 }
 
-function redactSecure(value: unknown): { value: unknown; secret: boolean } {
-  if (isSecure(value)) return { value: SECRET_PLACEHOLDER, secret: true };
+function redactSecure(value: unknown, key: string): { value: unknown; secret: boolean } {
+  if (isSecure(value)) return { value: offlineSecretValue(key), secret: true };
   if (Array.isArray(value)) {
-    const items = value.map(redactSecure);
+    const items = value.map((v, i) => redactSecure(v, `${key}[${i}]`));
     return { value: items.map((i) => i.value), secret: items.some((i) => i.secret) };
   }
   if (value !== null && typeof value === "object") {
     let secret = false;
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(value)) {
-      const inner = redactSecure(v);
+      const inner = redactSecure(v, `${key}.${k}`);
       out[k] = inner.value;
       secret ||= inner.secret;
     }

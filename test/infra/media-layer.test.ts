@@ -378,7 +378,7 @@ describe.each(STACKS)("media layer — $stack", ({ stack, environment, overrides
   });
 });
 
-describe("media layer with a DNS token (gomeet:turnDnsApiToken)", () => {
+describe("media layer with a DNS token (gomeet:digitaloceanDnsToken)", () => {
   const token = "dop_v1_dns_only_token_0123456789abcdef";
 
   it("certifies the shared TURN name by DNS-01, keeps port 80 closed and hands clients turn.<domain>:443", async () => {
@@ -389,7 +389,7 @@ describe("media layer with a DNS token (gomeet:turnDnsApiToken)", () => {
       stack: "staging",
       config: {},
       secretKeys: [],
-      program: () => createPlatform("staging", config, { turnDnsApiToken: pulumi.secret(token) }),
+      program: () => createPlatform("staging", config, { digitaloceanDnsToken: pulumi.secret(token) }),
       onSecret: (v) => secrets.push(v),
     });
     const ports = (named(graph, T.firewall, "turn-firewall").inputs.inboundRules as Obj[]).map(
