@@ -2,6 +2,7 @@ import { writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { RULES } from "../../policies/rules.ts";
 import { ConfigError } from "../../stacks/loader.ts";
+import { declaredUsage, planCost, renderPlanCost } from "./cost.ts";
 import { stableStringify, toPlanDocument } from "./graph-json.ts";
 import { planStack } from "./plan.ts";
 import { checkPlanPolicies, renderPolicyReport } from "./policy-check.ts";
@@ -43,6 +44,7 @@ async function main(): Promise<number> {
     process.stdout.write(renderPlanTree(graph));
     const violations = checkPlanPolicies(graph);
     process.stdout.write(renderPolicyReport(violations, RULES.length));
+    process.stdout.write(renderPlanCost(planCost(graph, declaredUsage(values.stack, process.cwd()))));
     if (values.json) {
       writeFileSync(values.json, stableStringify(toPlanDocument(graph)));
       process.stderr.write(`plan: wrote ${values.json}\n`);
