@@ -1,0 +1,208 @@
+import { upgradeWebSocket } from "@hono/node-server";
+import type { Redis } from "ioredis";
+import type { JSONWebKeySet } from "jose";
+import { Counter, Gauge } from "prom-client";
+import type { WebSocket } from "ws";
+import {
+  CHAT_TICKET_AUDIENCE,
+  CHAT_TICKET_TYPE,
+  createApp,
+  createRateLimiter,
+  createTokenVerifier,
+  type Logger,
+  requireAuth,
+  type ServiceApp,
+  type ServiceMetrics,
+} from "../../shared/src/index.ts";
+import { ChatSession } from "./chat-session.ts";
+import type { ChatConfig } from "./config.ts";
+import { type ChatAppEnv, socketHandshake } from "./handshake.ts";
+import { MeetingBus } from "./meeting-bus.ts";
+import { MembershipClient } from "./membership.ts";
+import { RoomRegistry } from "./rooms.ts";
+import { historyRoutes } from "./routes/history-routes.ts";
+import type { ChatShards } from "./shards.ts";
+
+export interface ChatAppDeps {
+  config: ChatConfig;
+  shards: ChatShards;
+  /** Commands (rate limits, publishing, presence, tickets). */
+  redis: Redis;
+  /** A second connection for SUBSCRIBE only. */
+  subscriber: Redis;
+  /** Auth's JWKS URL, or its public key set in tests. */
+  jwks: string | JSONWebKeySet;
+  logger: Logger;
+  metrics?: ServiceMetrics;
+}
+
+export interface ChatService extends ServiceApp {
+  sessions: Set<ChatSession>;
+  /** Shutdown: every socket finishes its frames in flight, is told to reconnect elsewhere and closed. */
+  drainSockets(): Promise<void>;
+  close(): void;
+}
+
+/** The chat service as a Hono app: the socket endpoint, the history routes and the operations routes. */
+export function createChatApp(deps: ChatAppDeps): ChatService {
+  const { config, shards, redis, logger } = deps;
+  const service = createApp({
+    service: "chat",
+    description:
+      "Meeting chat: the /v1/chat/ws WebSocket (protocol in docs/services/chat.md) and history over HTTP. " +
+      "Errors are application/problem+json.",
+    logger,
+    ...(deps.metrics ? { metrics: deps.metrics } : {}),
+    readiness: [
+      { name: "redis", check: () => redis.ping() },
+      ...shards.all().map((sql, i) => ({ name: `postgres_s${i}`, check: async () => await sql`select 1` })),
+    ],
+  });
+  const { metrics } = service;
+  const registers = [metrics.registry];
+  const connections = new Gauge({
+    name: "gomeet_ws_connections",
+    help: "Open chat WebSockets on this replica.",
+    registers,
+  });
+  const messages = new Counter({
+    name: "gomeet_chat_messages_total",
+    help: "Chat messages accepted.",
+    registers,
+  });
+  const delivered = new Counter({
+    name: "gomeet_chat_frames_delivered_total",
+    help: "Frames handed to sockets by fan-out (events and signals).",
+    registers,
+  });
+  const protocolErrors = new Counter({
+    name: "gomeet_chat_protocol_errors_total",
+    help: "Error frames sent, by code.",
+    labelNames: ["code"],
+    registers,
+  });
+  const slowConsumers = new Counter({
+    name: "gomeet_chat_slow_consumer_disconnects_total",
+    help: "Sockets cut off because they fell behind.",
+    registers,
+  });
+  const refusals = new Counter({
+    name: "gomeet_chat_handshake_refusals_total",
+    help: "WebSocket upgrades refused, by problem code.",
+    labelNames: ["code"],
+    registers,
+  });
+
+  const bus = new MeetingBus(redis, config.replayWindow);
+  const registry = new RoomRegistry({
+    bus,
+    subscriber: deps.subscriber,
+    shards,
+    logger,
+    gapWaitMs: config.gapWaitMs,
+    syncIntervalMs: config.syncIntervalMs,
+    resumeLimit: config.resumeLimit,
+  });
+  registry.onFanOut = (n) => delivered.inc(n);
+  registry.onSignal = (n) => delivered.inc(n);
+  const membership = new MembershipClient(config.meetingsUrl, config.membershipCacheMs);
+  const limiter = (name: string, rule: ChatConfig["limits"]["messages"]) =>
+    createRateLimiter({ redis, name, rule, prefix: "gomeet:chat", metrics });
+  const sessionDeps = {
+    registry,
+    bus,
+    shards,
+    logger,
+    messageLimiter: limiter("chat_messages", config.limits.messages),
+    signalLimiter: limiter("chat_signals", config.limits.signals),
+    maxMessageChars: config.limits.maxMessageChars,
+    slowConsumerBytes: config.slowConsumerBytes,
+    presenceTtlMs: config.heartbeatMs * 3,
+    onMessageStored: () => messages.inc(),
+    onProtocolError: (code: string) => protocolErrors.inc({ code }),
+    onSlowConsumer: () => slowConsumers.inc(),
+  };
+
+  const ticketVerifier = createTokenVerifier({
+    jwks: deps.jwks,
+    issuer: config.authIssuer,
+    audience: CHAT_TICKET_AUDIENCE,
+    type: CHAT_TICKET_TYPE,
+  });
+  const accessVerifier = createTokenVerifier({
+    jwks: deps.jwks,
+    issuer: config.authIssuer,
+    audience: config.accessAudience,
+  });
+
+  const sessions = new Set<ChatSession>();
+  service.app.route(
+    "/",
+    historyRoutes({ shards, membership, requireAccessToken: requireAuth(accessVerifier) }),
+  );
+
+  const handshake = socketHandshake({
+    verifier: ticketVerifier,
+    membership,
+    redis,
+    allowedOrigins: config.allowedOrigins,
+    isDraining: () => service.lifecycle.draining,
+    onRefused: (code) => refusals.inc({ code }),
+  });
+  (service.app as unknown as import("hono").Hono<ChatAppEnv>).get(
+    "/v1/chat/ws",
+    handshake,
+    upgradeWebSocket((c) => {
+      const grant = c.get("grant");
+      let session: ChatSession | undefined;
+      return {
+        onOpen(_event, ws) {
+          const socket = ws.raw as unknown as WebSocket;
+          session = new ChatSession(socket, grant, sessionDeps);
+          sessions.add(session);
+          connections.inc();
+          const opened = session;
+          opened.open(grant.lastSeq).catch((error) => {
+            logger.error("socket open failed", { meetingId: grant.meetingId, error: String(error) });
+            socket.close(1011, "unavailable");
+          });
+        },
+        onMessage(event) {
+          session?.onFrame(event.data);
+        },
+        onClose() {
+          if (!session || !sessions.delete(session)) return;
+          connections.dec();
+          void session.closeSession();
+        },
+      };
+    }),
+  );
+
+  const heartbeat = setInterval(() => {
+    for (const session of sessions) session.heartbeat();
+    void bus
+      .refreshPresence(
+        [...sessions].map((s) => ({
+          meetingId: s.identity.meetingId,
+          userId: s.identity.userId,
+          socketId: s.socketId,
+        })),
+        config.heartbeatMs * 3,
+      )
+      .catch(() => undefined);
+  }, config.heartbeatMs);
+  heartbeat.unref();
+
+  return {
+    ...service,
+    sessions,
+    async drainSockets() {
+      await Promise.all([...sessions].map((s) => s.drain()));
+    },
+    close() {
+      clearInterval(heartbeat);
+      registry.close();
+    },
+  };
+}

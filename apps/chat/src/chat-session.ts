@@ -1,0 +1,272 @@
+import { randomUUID } from "node:crypto";
+import type { WebSocket } from "ws";
+import type { Logger, RateLimiter } from "../../shared/src/index.ts";
+import { type AppendOutcome, type Author, appendMessage, deleteMessage, setMuted } from "./event-log.ts";
+import type { MeetingBus } from "./meeting-bus.ts";
+import { canModerate, type MeetingRole } from "./membership.ts";
+import {
+  CLOSE,
+  type ClientFrame,
+  errorFrame,
+  eventFrame,
+  parseClientFrame,
+  serverFrame,
+} from "./protocol.ts";
+import type { RoomMember, RoomRegistry } from "./rooms.ts";
+import type { ChatShards } from "./shards.ts";
+
+/** How long a cut-off consumer has to read up to the close frame (and learn why) before the TCP is dropped. */
+const SLOW_CONSUMER_CLOSE_GRACE_MS = 5000;
+
+export interface SessionDeps {
+  registry: RoomRegistry;
+  bus: MeetingBus;
+  shards: ChatShards;
+  logger: Logger;
+  messageLimiter: RateLimiter;
+  signalLimiter: RateLimiter;
+  maxMessageChars: number;
+  slowConsumerBytes: number;
+  presenceTtlMs: number;
+  onMessageStored: () => void;
+  onProtocolError: (code: string) => void;
+  onSlowConsumer: () => void;
+}
+
+export interface SessionIdentity {
+  meetingId: string;
+  userId: string;
+  name: string;
+  role: MeetingRole;
+}
+
+/** One participant's socket: reads client frames, writes acks, errors and the meeting's fan-out. */
+export class ChatSession implements RoomMember {
+  readonly socketId = randomUUID();
+  live = false;
+  alive = true;
+  private closed = false;
+  private draining = false;
+  /** Durable work runs one frame at a time so a participant's messages keep their sending order. */
+  private chain: Promise<void> = Promise.resolve();
+  private readonly author: Author;
+
+  constructor(
+    private readonly socket: WebSocket,
+    readonly identity: SessionIdentity,
+    private readonly deps: SessionDeps,
+  ) {
+    this.author = { userId: identity.userId, name: identity.name };
+    socket.on("pong", () => {
+      this.alive = true;
+    });
+  }
+
+  /** Sends unless the socket has fallen too far behind; then it is cut off and must resume. */
+  deliver(frame: string): void {
+    if (this.closed) return;
+    if (this.socket.bufferedAmount > this.deps.slowConsumerBytes) {
+      this.cutOff(CLOSE.slowConsumer, "slow_consumer");
+      return;
+    }
+    this.socket.send(frame);
+  }
+
+  private cutOff(code: number, reason: string): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.live = false;
+    if (code === CLOSE.slowConsumer) this.deps.onSlowConsumer();
+    this.socket.close(code, reason);
+    // The close frame waits behind everything queued; a consumer that never reads must still go.
+    setTimeout(() => this.socket.terminate(), SLOW_CONSUMER_CLOSE_GRACE_MS).unref();
+  }
+
+  async open(lastSeq: number | undefined): Promise<void> {
+    const { meetingId, userId, name, role } = this.identity;
+    const presence = await this.deps.bus
+      .presence(meetingId, "join", userId, this.socketId, this.deps.presenceTtlMs)
+      .catch(() => undefined);
+    this.deliver(
+      serverFrame("welcome", {
+        meetingId,
+        you: { userId, name, role },
+        participants: presence?.count ?? null,
+      }),
+    );
+    const joined = await this.deps.registry.join(meetingId, this, lastSeq, (frame) => this.deliver(frame));
+    if (joined.replay === "reload") {
+      this.deliver(serverFrame("reload", { seq: joined.head, reason: "resume_out_of_range" }));
+    } else {
+      this.deliver(
+        serverFrame("synced", { seq: joined.head, replay: joined.replay, replayed: joined.replayed }),
+      );
+    }
+    if (presence?.edge) {
+      await this.signal({ kind: "presence", action: "join", user: { userId, name }, count: presence.count });
+    }
+  }
+
+  async closeSession(): Promise<void> {
+    this.closed = true;
+    this.live = false;
+    const { meetingId, userId, name } = this.identity;
+    this.deps.registry.leave(meetingId, this);
+    const presence = await this.deps.bus
+      .presence(meetingId, "leave", userId, this.socketId, this.deps.presenceTtlMs)
+      .catch(() => undefined);
+    if (presence?.edge) {
+      await this.signal({ kind: "presence", action: "leave", user: { userId, name }, count: presence.count });
+    }
+  }
+
+  private async signal(fields: Record<string, unknown>): Promise<void> {
+    await this.deps.bus
+      .publishSignal(this.identity.meetingId, serverFrame("signal", fields))
+      .catch((error) => this.deps.logger.warn("signal not published", { error: String(error) }));
+  }
+
+  private refuse(
+    code: Parameters<typeof errorFrame>[0],
+    message: string,
+    extra: Record<string, unknown> = {},
+  ) {
+    this.deps.onProtocolError(code);
+    this.deliver(errorFrame(code, message, extra));
+  }
+
+  onFrame(data: unknown): void {
+    const parsed = parseClientFrame(data);
+    if (!parsed.ok) {
+      this.refuse(parsed.code, parsed.message, parsed.id ? { id: parsed.id } : {});
+      return;
+    }
+    const { frame } = parsed;
+    if (this.draining) {
+      this.refuse(
+        "draining",
+        "this server is shutting down: reconnect and send again",
+        "id" in frame ? { id: frame.id } : {},
+      );
+      return;
+    }
+    if (frame.type === "hand" || frame.type === "react") {
+      void this.handleSignal(frame);
+      return;
+    }
+    this.chain = this.chain
+      .then(() => this.handleDurable(frame))
+      .catch((error) => {
+        this.deps.logger.error("frame failed", { error: String(error) });
+        this.refuse("unavailable", "the message could not be stored: send it again", { id: frame.id });
+      });
+  }
+
+  private async allowed(limiter: RateLimiter, id?: string): Promise<boolean> {
+    try {
+      const decision = await limiter.consume(`${this.identity.meetingId}:${this.identity.userId}`);
+      if (decision.allowed) return true;
+      this.refuse(
+        "rate_limited",
+        `too many frames: at most ${limiter.rule.limit} per ${limiter.rule.windowSeconds} s`,
+        {
+          retryAfterMs: Math.max(1, decision.retryAfterSeconds) * 1000,
+          ...(id ? { id } : {}),
+        },
+      );
+    } catch {
+      this.refuse("unavailable", "the rate limiter is unavailable: try again", id ? { id } : {});
+    }
+    return false;
+  }
+
+  private async handleSignal(frame: Extract<ClientFrame, { type: "hand" | "react" }>): Promise<void> {
+    if (!(await this.allowed(this.deps.signalLimiter))) return;
+    const user = { userId: this.identity.userId, name: this.identity.name };
+    await this.signal(
+      frame.type === "hand"
+        ? { kind: "hand", user, raised: frame.raised }
+        : { kind: "reaction", user, emoji: frame.emoji },
+    );
+  }
+
+  private async handleDurable(frame: Exclude<ClientFrame, { type: "hand" | "react" }>): Promise<void> {
+    if (frame.type === "send") {
+      const chars = [...frame.text].length;
+      if (chars > this.deps.maxMessageChars) {
+        this.refuse(
+          "too_large",
+          `text: expected at most ${this.deps.maxMessageChars} characters, got ${chars}`,
+          { id: frame.id },
+        );
+        return;
+      }
+      if (frame.text.trim().length === 0) {
+        this.refuse("empty_message", "text: expected at least one non-blank character", { id: frame.id });
+        return;
+      }
+    } else if (!canModerate(this.identity.role)) {
+      this.refuse("forbidden", `${frame.type}: only the host and co-hosts moderate chat`, { id: frame.id });
+      return;
+    }
+    if (!(await this.allowed(this.deps.messageLimiter, frame.id))) return;
+    const { meetingId } = this.identity;
+    const sql = this.deps.shards.forMeeting(meetingId);
+    let outcome: AppendOutcome;
+    if (frame.type === "send")
+      outcome = await appendMessage(sql, meetingId, this.author, frame.id, frame.text);
+    else if (frame.type === "delete")
+      outcome = await deleteMessage(sql, meetingId, this.author, frame.id, frame.seq);
+    else outcome = await setMuted(sql, meetingId, this.author, frame.id, frame.userId, frame.type === "mute");
+
+    if (outcome.status === "muted")
+      return this.refuse("muted", "a moderator muted you in this chat", { id: frame.id });
+    if (outcome.status === "not_found") {
+      return this.refuse(
+        "not_found",
+        "seq: no message with that sequence number (or it is already deleted)",
+        {
+          id: frame.id,
+        },
+      );
+    }
+    const { event } = outcome;
+    if (outcome.status === "stored") {
+      if (event.kind === "message") this.deps.onMessageStored();
+      const replace = outcome.tombstone
+        ? { seq: outcome.tombstone.seq, frame: eventFrame(outcome.tombstone) }
+        : undefined;
+      // Durable already: a failed publish is repaired by the meeting sync, so the ack still goes out.
+      await this.deps.bus
+        .publishEvent(meetingId, event.seq, eventFrame(event), replace)
+        .catch((error) =>
+          this.deps.logger.warn("event not published", { seq: event.seq, error: String(error) }),
+        );
+    }
+    this.deliver(
+      serverFrame("ack", { id: frame.id, seq: event.seq, duplicate: outcome.status === "duplicate" }),
+    );
+  }
+
+  /** Heartbeat tick: a socket that did not answer the previous ping is gone. */
+  heartbeat(): void {
+    if (this.closed) return;
+    if (!this.alive) {
+      this.closed = true;
+      this.socket.terminate();
+      return;
+    }
+    this.alive = false;
+    this.socket.ping();
+  }
+
+  /** Shutdown: finish the frames already taken, then tell the client to reconnect elsewhere. */
+  async drain(): Promise<void> {
+    this.draining = true;
+    await this.chain;
+    if (this.closed) return;
+    this.deliver(serverFrame("reconnect", { reason: "shutdown" }));
+    this.closed = true;
+    this.socket.close(CLOSE.serviceRestart, "shutdown");
+  }
+}

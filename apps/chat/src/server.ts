@@ -1,0 +1,116 @@
+/** `tsx apps/chat/src/server.ts`: the chat server, configured from the environment (docs/services/chat.md). */
+import type { AddressInfo } from "node:net";
+import { fileURLToPath } from "node:url";
+import { serve } from "@hono/node-server";
+import { WebSocketServer } from "ws";
+import {
+  createLogger,
+  createRedis,
+  createServiceMetrics,
+  errorFields,
+  type RunningServer,
+} from "../../shared/src/index.ts";
+import { createChatApp } from "./app.ts";
+import { chatConfigFromEnv, readChatEnv } from "./config.ts";
+import { openShards } from "./shards.ts";
+
+/**
+ * The kit's startServer serves plain HTTP; chat also needs the WebSocket server on the same listener and a
+ * shutdown that drains sockets, so it runs the same sequence itself: mark draining (readiness 503, upgrades
+ * refused), stop accepting, let every socket finish the frames it already took (acks included), tell it to
+ * reconnect elsewhere and close it, then close Redis and the shard pools.
+ */
+export async function startChatServer(
+  env: Record<string, string | undefined> = process.env,
+): Promise<RunningServer> {
+  const vars = readChatEnv(env);
+  const config = chatConfigFromEnv(vars);
+  const logger = createLogger({ service: "chat", level: vars.LOG_LEVEL });
+  const metrics = createServiceMetrics("chat");
+  const shards = openShards({
+    urls: vars.CHAT_SHARD_URLS,
+    max: vars.DATABASE_POOL_MAX,
+    applicationName: "gomeet-chat",
+    registry: metrics.registry,
+  });
+  const redis = createRedis({ url: vars.REDIS_URL, logger, connectionName: "gomeet-chat" });
+  const subscriber = createRedis({ url: vars.REDIS_URL, logger, connectionName: "gomeet-chat-sub" });
+  const service = createChatApp({
+    config,
+    shards,
+    redis,
+    subscriber,
+    jwks: vars.AUTH_JWKS_URL,
+    logger,
+    metrics,
+  });
+
+  // Compression off (../shared/reference/services.md §1.4: permessage-deflate costs CPU and memory and can
+  // fragment zlib memory); maxPayload bounds what one frame can make us buffer.
+  const wss = new WebSocketServer({
+    noServer: true,
+    perMessageDeflate: false,
+    maxPayload: config.limits.maxFrameBytes,
+  });
+  const server = serve({
+    fetch: service.app.fetch,
+    port: vars.PORT,
+    hostname: vars.HOST,
+    websocket: { server: wss },
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("listening", resolve);
+    server.once("error", reject);
+  });
+  const port = (server.address() as AddressInfo).port;
+  logger.info("listening", { port, host: vars.HOST, shards: shards.count });
+
+  let shuttingDown: Promise<void> | undefined;
+  const shutdown = (reason: string) => {
+    shuttingDown ??= (async () => {
+      service.lifecycle.draining = true;
+      logger.info("shutting down", {
+        reason,
+        sockets: service.sessions.size,
+        drainMs: vars.SHUTDOWN_DRAIN_MS,
+      });
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      const idleSweep = setInterval(() => {
+        if ("closeIdleConnections" in server) server.closeIdleConnections();
+      }, 50);
+      const forced = setTimeout(() => {
+        for (const client of wss.clients) client.terminate();
+        if ("closeAllConnections" in server) server.closeAllConnections();
+      }, vars.SHUTDOWN_DRAIN_MS);
+      await service.drainSockets();
+      await closed;
+      clearInterval(idleSweep);
+      clearTimeout(forced);
+      service.close();
+      for (const close of [() => subscriber.quit(), () => redis.quit(), () => shards.close()]) {
+        try {
+          await close();
+        } catch (error) {
+          logger.warn("error while closing a dependency", errorFields(error));
+        }
+      }
+      logger.info("stopped", { reason });
+      process.exit(0);
+    })();
+    return shuttingDown;
+  };
+  process.once("SIGTERM", () => void shutdown("SIGTERM"));
+  process.once("SIGINT", () => void shutdown("SIGINT"));
+  return { port, shutdown };
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  try {
+    await startChatServer();
+  } catch (error) {
+    process.stderr.write(
+      `${JSON.stringify({ time: new Date().toISOString(), level: "error", service: "chat", msg: "failed to start", ...errorFields(error) })}\n`,
+    );
+    process.exit(1);
+  }
+}
