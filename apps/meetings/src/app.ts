@@ -1,0 +1,112 @@
+import type { MiddlewareHandler } from "hono";
+import type { Redis } from "ioredis";
+import { EgressClient, RoomServiceClient } from "livekit-server-sdk";
+import { Counter } from "prom-client";
+import {
+  type AppEnv,
+  createApp,
+  createTokenVerifier,
+  type Logger,
+  requireAuth,
+  type ServiceApp,
+  type ServiceMetrics,
+  type Sql,
+} from "../../shared/src/index.ts";
+import type { MeetingsConfig } from "./config.ts";
+import { registerMediaNodesGauge } from "./media-nodes-needed.ts";
+import { MeetingRecorder } from "./meeting-recorder.ts";
+import { MeetingSeats } from "./meeting-seats.ts";
+import { ParticipantReconciler } from "./participant-reconciler.ts";
+import { RoomProvisioner } from "./room-provisioner.ts";
+import { breakoutRoutes } from "./routes/breakout-routes.ts";
+import type { MeetingsContext } from "./routes/context.ts";
+import { invitationRoutes } from "./routes/invitation-routes.ts";
+import { joinRoutes } from "./routes/join-routes.ts";
+import { meetingRoutes } from "./routes/meeting-routes.ts";
+import { participantRoutes } from "./routes/participant-routes.ts";
+import { recordingRoutes } from "./routes/recording-routes.ts";
+import { webhookRoutes } from "./routes/webhook-routes.ts";
+
+export interface MeetingsAppDeps {
+  sql: Sql;
+  redis: Redis;
+  config: MeetingsConfig;
+  logger: Logger;
+  metrics?: ServiceMetrics;
+}
+
+export interface MeetingsService extends ServiceApp {
+  context: MeetingsContext;
+  reconciler: ParticipantReconciler;
+}
+
+/** The meetings service as a Hono app (server.ts serves it; tests call it directly or serve it on loopback). */
+export function createMeetingsApp(deps: MeetingsAppDeps): MeetingsService {
+  const { sql, redis, config, logger } = deps;
+  const service = createApp({
+    service: "meetings",
+    description:
+      "Meetings, invitations, joining (LiveKit tokens), participants, breakout rooms, recordings and the LiveKit webhook. Errors are application/problem+json.",
+    logger,
+    ...(deps.metrics ? { metrics: deps.metrics } : {}),
+    readiness: [
+      { name: "postgres", check: async () => await sql`select 1` },
+      { name: "redis", check: () => redis.ping() },
+    ],
+  });
+  const { metrics } = service;
+  const lk = config.livekit;
+  const rooms = new RoomServiceClient(lk.apiUrl, lk.apiKey, lk.apiSecret, { requestTimeout: 10 });
+  const egress = new EgressClient(lk.apiUrl, lk.apiKey, lk.apiSecret, { requestTimeout: 30 });
+  const seats = new MeetingSeats(redis, config.seatHoldSeconds);
+  const provisioner = new RoomProvisioner(
+    rooms,
+    redis,
+    {
+      largeMeetingThreshold: config.scaling.largeMeetingThreshold,
+      placementSpacingMs: config.placementSpacingMs,
+      emptyTimeoutSeconds: config.roomEmptyTimeoutSeconds,
+      departureTimeoutSeconds: config.roomDepartureTimeoutSeconds,
+    },
+    logger,
+  );
+  const joins = new Counter({
+    name: "gomeet_meeting_joins_total",
+    help: "Join attempts by outcome (ok, full, denied, error).",
+    labelNames: ["outcome"],
+    registers: [metrics.registry],
+  });
+  registerMediaNodesGauge(metrics.registry, sql, config.scaling);
+
+  const verifier = createTokenVerifier({
+    jwks: config.auth.jwks as Parameters<typeof createTokenVerifier>[0]["jwks"],
+    issuer: config.auth.issuer,
+    audience: config.auth.audience,
+  });
+  const ctx: MeetingsContext = {
+    sql,
+    redis,
+    config,
+    rooms,
+    egress,
+    seats,
+    provisioner,
+    joins,
+    requireUser: requireAuth(verifier) as MiddlewareHandler<AppEnv>,
+    logger,
+  };
+  const recorder = new MeetingRecorder(egress, config.recordings);
+  for (const router of [
+    meetingRoutes(ctx),
+    invitationRoutes(ctx),
+    joinRoutes(ctx),
+    participantRoutes(ctx),
+    breakoutRoutes(ctx),
+    recordingRoutes(ctx, recorder),
+    webhookRoutes(ctx),
+  ]) {
+    service.app.route("/", router);
+  }
+  const reconciler = new ParticipantReconciler({ sql, rooms, seats, logger });
+  return { ...service, context: ctx, reconciler };
+}

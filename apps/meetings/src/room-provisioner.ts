@@ -1,0 +1,115 @@
+import { randomUUID } from "node:crypto";
+import type { Redis } from "ioredis";
+import type { RoomServiceClient } from "livekit-server-sdk";
+import { ApiError, type Logger } from "../../shared/src/index.ts";
+
+export interface RoomProvisionerOptions {
+  /** Meetings above this capacity must land on a media node of their own. */
+  largeMeetingThreshold: number;
+  /** Gap between two large-room creations: LiveKit nodes refresh their stats every 2 s (livekit.md §4.5). */
+  placementSpacingMs: number;
+  emptyTimeoutSeconds: number;
+  departureTimeoutSeconds: number;
+  /** How long a caller waits for its turn to place a large room before it is told to retry. */
+  placementWaitMs?: number;
+}
+
+const PLACEMENT_LOCK = "gomeet:meetings:placement-lock";
+const createdKey = (room: string) => `gomeet:meetings:room-created:{${room}}`;
+/** Short, because a room disappears on its own once empty (empty_timeout); then the next join recreates it. */
+const CREATED_MARK_MS = 20_000;
+
+/**
+ * Creates each LiveKit room through the room service before anyone joins (the shipped livekit.yaml sets
+ * `room.auto_create: false`), so the room carries its capacity and timeouts.
+ *
+ * Placement: the shipped node selector is `cpuload` sorted by `rooms` (components/media/livekit-config.ts):
+ * a new room goes to the node hosting the fewest rooms. Nodes publish their stats every 2 s, so rooms created
+ * within that window can land on the same node (livekit.md §4.5). Large meetings therefore take a cluster-wide
+ * Redis lock and keep it for `placementSpacingMs` after their room exists, so the next large room is placed
+ * with fresh stats and lands on another node while one without rooms exists. Pinning with
+ * `CreateRoom.node_id` was not used: the room service API offers no list of nodes to pin to (livekit.md §4.2).
+ */
+export class RoomProvisioner {
+  private readonly inflight = new Map<string, Promise<string>>();
+
+  constructor(
+    private readonly rooms: RoomServiceClient,
+    private readonly redis: Redis,
+    private readonly options: RoomProvisionerOptions,
+    private readonly logger: Logger,
+  ) {}
+
+  /** The room's sid, creating the room first when it does not exist yet. */
+  async ensureRoom(name: string, capacity: number, metadata: Record<string, string>): Promise<string> {
+    const known = await this.redis.get(createdKey(name));
+    if (known) return known;
+    const pending = this.inflight.get(name);
+    if (pending) return await pending;
+    const creation = this.create(name, capacity, metadata).finally(() => this.inflight.delete(name));
+    this.inflight.set(name, creation);
+    return await creation;
+  }
+
+  /** Forget a room LiveKit finished, so the next join creates it again. */
+  async forget(name: string): Promise<void> {
+    await this.redis.del(createdKey(name));
+  }
+
+  private async create(name: string, capacity: number, metadata: Record<string, string>): Promise<string> {
+    const large = capacity > this.options.largeMeetingThreshold;
+    const lockToken = large ? await this.acquirePlacement(name) : undefined;
+    try {
+      const room = await this.rooms.createRoom({
+        name,
+        // One extra slot for the hidden egress recorder of a room-composite recording.
+        maxParticipants: capacity + 1,
+        emptyTimeout: this.options.emptyTimeoutSeconds,
+        departureTimeout: this.options.departureTimeoutSeconds,
+        metadata: JSON.stringify(metadata),
+      });
+      await this.redis.set(createdKey(name), room.sid, "PX", CREATED_MARK_MS);
+      this.logger.info("livekit room ready", { room: name, sid: room.sid, capacity, large });
+      return room.sid;
+    } catch (error) {
+      throw new ApiError(
+        503,
+        "media_unavailable",
+        `the media server could not create the meeting room: ${(error as Error).message}`,
+        { headers: { "retry-after": "2" } },
+      );
+    } finally {
+      if (lockToken) await this.holdPlacementForSpacing(lockToken);
+    }
+  }
+
+  private async acquirePlacement(room: string): Promise<string> {
+    const token = `${room}:${randomUUID()}`;
+    const deadline = Date.now() + (this.options.placementWaitMs ?? 30_000);
+    while (Date.now() < deadline) {
+      const taken = await this.redis.set(PLACEMENT_LOCK, token, "PX", 15_000, "NX");
+      if (taken === "OK") return token;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    throw new ApiError(
+      503,
+      "placement_busy",
+      "large meeting rooms are being placed; retry in a few seconds",
+      {
+        headers: { "retry-after": "3" },
+      },
+    );
+  }
+
+  /** Keep the lock (only if still ours) until the nodes have published stats that include the new room. */
+  private async holdPlacementForSpacing(token: string): Promise<void> {
+    const spacing = Math.max(1, this.options.placementSpacingMs);
+    await this.redis.eval(
+      "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end return 0",
+      1,
+      PLACEMENT_LOCK,
+      token,
+      spacing,
+    );
+  }
+}
