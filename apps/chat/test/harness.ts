@@ -20,7 +20,6 @@ import { migrateShards } from "../src/migrate.ts";
 
 export const ORIGIN = "https://app.gomeet.test";
 export const root = join(import.meta.dirname, "../../..");
-const tsx = join(root, "node_modules/.bin/tsx");
 
 /**
  * Stands in for the meetings service's membership endpoint (the contract in docs/services/chat.md): the
@@ -123,7 +122,8 @@ export async function startChatStack(adminUrl: string, label: string): Promise<C
     env,
     async startReplica(extra = {}) {
       const port = await freePort();
-      const spawned = spawnServer(tsx, ["apps/chat/src/server.ts"], {
+      // node itself (not the tsx CLI, which forks a child): SIGKILL must kill the server, not a wrapper.
+      const spawned = spawnServer(process.execPath, ["--import", "tsx", "apps/chat/src/server.ts"], {
         cwd: root,
         env: env({ PORT: String(port), ...extra }),
       });
