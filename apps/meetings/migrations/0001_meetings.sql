@@ -69,6 +69,7 @@ create table room_participants (
   tracks jsonb not null default '{}',
   -- When LiveKit created the event last applied; older events arriving late change nothing.
   event_at timestamptz not null,
+  updated_at timestamptz not null default now(),
   primary key (room_name, identity)
 );
 create index room_participants_meeting on room_participants (meeting_id, state);
