@@ -2,6 +2,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import { Project } from "../components/edge/project.ts";
 import { stackTag } from "../components/naming.ts";
 import type { PlatformConfig } from "../stacks/schema.ts";
+import { createAppsLayer } from "./layers/apps.ts";
 import { createCloudLayer } from "./layers/cloud.ts";
 import { createInClusterLayer } from "./layers/in-cluster.ts";
 import { createMediaLayer } from "./layers/media.ts";
@@ -44,6 +45,7 @@ export function createPlatform(
   const identity = { stack, tags: [...new Set([...config.tags, stackTag(stack)])] };
   const cloud = createCloudLayer(identity, config);
   const inCluster = createInClusterLayer(identity, config, cloud, secrets);
+  createAppsLayer(config, cloud, inCluster);
   const media = createMediaLayer(identity, config, cloud, {
     registryEndpoint: cloud.registryEndpoint,
     ...(secrets.digitaloceanDnsToken ? { turnDnsApiToken: secrets.digitaloceanDnsToken } : {}),

@@ -43,34 +43,47 @@ const cases: { rule: string; config: Record<string, unknown>; message: string }[
   {
     rule: "domain is a DNS name",
     config: { "gomeet:environment": "staging", "gomeet:overrides": { domain: "Bad_Domain" } },
-    message: 'gomeet:overrides.domain: expected a lower-case DNS name such as meet.example.com, got "Bad_Domain"',
+    message:
+      'gomeet:overrides.domain: expected a lower-case DNS name such as meet.example.com, got "Bad_Domain"',
   },
   {
     rule: "network ranges are CIDRs",
     config: { "gomeet:environment": "staging", "gomeet:overrides": { network: { vpcCidr: "10.0.0.0/33" } } },
-    message: 'gomeet:overrides.network.vpcCidr: expected an IPv4 CIDR such as 10.20.0.0/16, got "10.0.0.0/33"',
+    message:
+      'gomeet:overrides.network.vpcCidr: expected an IPv4 CIDR such as 10.20.0.0/16, got "10.0.0.0/33"',
   },
   {
     rule: "network ranges are disjoint",
-    config: { "gomeet:environment": "staging", "gomeet:overrides": { network: { clusterSubnet: "10.20.0.0/16" } } },
+    config: {
+      "gomeet:environment": "staging",
+      "gomeet:overrides": { network: { clusterSubnet: "10.20.0.0/16" } },
+    },
     message:
       'gomeet:overrides.network.clusterSubnet: expected a range disjoint from vpcCidr (10.20.0.0/20), got "10.20.0.0/16"',
   },
   {
     rule: "pod subnet meets the DOKS minimum",
-    config: { "gomeet:environment": "staging", "gomeet:overrides": { network: { clusterSubnet: "10.102.0.0/24" } } },
+    config: {
+      "gomeet:environment": "staging",
+      "gomeet:overrides": { network: { clusterSubnet: "10.102.0.0/24" } },
+    },
     message:
       'gomeet:overrides.network.clusterSubnet: expected a /20 or larger pod subnet (DOKS minimum), got "10.102.0.0/24"',
   },
   {
     rule: "ranges are private",
-    config: { "gomeet:environment": "staging", "gomeet:overrides": { network: { serviceSubnet: "100.64.0.0/19" } } },
-    message: 'gomeet:overrides.network.serviceSubnet: expected an RFC 1918 private range, got "100.64.0.0/19"',
+    config: {
+      "gomeet:environment": "staging",
+      "gomeet:overrides": { network: { serviceSubnet: "100.64.0.0/19" } },
+    },
+    message:
+      'gomeet:overrides.network.serviceSubnet: expected an RFC 1918 private range, got "100.64.0.0/19"',
   },
   {
     rule: "cluster version is a pinned DOKS slug",
     config: { "gomeet:environment": "staging", "gomeet:overrides": { cluster: { version: "latest" } } },
-    message: 'gomeet:overrides.cluster.version: expected a pinned DOKS version slug such as 1.34.1-do.0, got "latest"',
+    message:
+      'gomeet:overrides.cluster.version: expected a pinned DOKS version slug such as 1.34.1-do.0, got "latest"',
   },
   {
     rule: "HA is a boolean",
@@ -105,7 +118,10 @@ const cases: { rule: string; config: Record<string, unknown>; message: string }[
   },
   {
     rule: "kubeconfig lifetime is 1 h to 7 days",
-    config: { "gomeet:environment": "staging", "gomeet:overrides": { cluster: { kubeconfigExpireSeconds: 60 } } },
+    config: {
+      "gomeet:environment": "staging",
+      "gomeet:overrides": { cluster: { kubeconfigExpireSeconds: 60 } },
+    },
     message:
       "gomeet:overrides.cluster.kubeconfigExpireSeconds: expected an integer from 3600 to 604800 seconds (1 hour to 7 days), got 60",
   },
@@ -119,8 +135,12 @@ const cases: { rule: string; config: Record<string, unknown>; message: string }[
   },
   {
     rule: "pools keep one node",
-    config: { "gomeet:environment": "staging", "gomeet:overrides": { cluster: { pools: { apps: { minNodes: 0 } } } } },
-    message: "gomeet:overrides.cluster.pools.apps.minNodes: expected an integer ≥ 1 (DOKS pools always keep one node), got 0",
+    config: {
+      "gomeet:environment": "staging",
+      "gomeet:overrides": { cluster: { pools: { apps: { minNodes: 0 } } } },
+    },
+    message:
+      "gomeet:overrides.cluster.pools.apps.minNodes: expected an integer ≥ 1 (DOKS pools always keep one node), got 0",
   },
   {
     rule: "autoscaling min ≤ max",
@@ -132,25 +152,37 @@ const cases: { rule: string; config: Record<string, unknown>; message: string }[
   },
   {
     rule: "node sizes are DigitalOcean slugs",
-    config: { "gomeet:environment": "staging", "gomeet:overrides": { cluster: { pools: { apps: { size: "c-17" } } } } },
+    config: {
+      "gomeet:environment": "staging",
+      "gomeet:overrides": { cluster: { pools: { apps: { size: "c-17" } } } },
+    },
     message:
       'gomeet:overrides.cluster.pools.apps.size: expected a DigitalOcean Droplet size slug from infra/capacity/droplet-sizes.json (e.g. c-16-intel), got "c-17"',
   },
   {
     rule: "a media node hosts one room (vCPU)",
-    config: { "gomeet:environment": "production", "gomeet:overrides": { cluster: { pools: { media: { size: "c-8" } } } } },
+    config: {
+      "gomeet:environment": "production",
+      "gomeet:overrides": { cluster: { pools: { media: { size: "c-8" } } } },
+    },
     message:
       'gomeet:overrides.cluster.pools.media.size: expected a size that hosts one 500-participant room (c-8 has 8 vCPU but one room needs 12.2 vCPU (437,500 forwarded packets/s at 45,000 per vCPU, 80 % CPU cap)), got "c-8"',
   },
   {
     rule: "a media node hosts one room (NIC)",
-    config: { "gomeet:environment": "production", "gomeet:overrides": { cluster: { pools: { media: { size: "c-16" } } } } },
+    config: {
+      "gomeet:environment": "production",
+      "gomeet:overrides": { cluster: { pools: { media: { size: "c-16" } } } },
+    },
     message:
       'gomeet:overrides.cluster.pools.media.size: expected a size that hosts one 500-participant room (c-16 is capped at 2 Gbps but one room sends 2.83 Gbps (use a Premium CPU-Optimized size with 10 Gbps)), got "c-16"',
   },
   {
     rule: "the media pool can host every target meeting",
-    config: { "gomeet:environment": "production", "gomeet:overrides": { cluster: { pools: { media: { maxNodes: 50 } } } } },
+    config: {
+      "gomeet:environment": "production",
+      "gomeet:overrides": { cluster: { pools: { media: { maxNodes: 50 } } } },
+    },
     message:
       "gomeet:overrides.cluster.pools.media.maxNodes: expected at least 100 (media.targetMeetings): each 500-participant meeting needs a c-16-intel node of its own, got 50",
   },
@@ -180,7 +212,8 @@ const cases: { rule: string; config: Record<string, unknown>; message: string }[
   {
     rule: "PostgreSQL major version",
     config: { "gomeet:environment": "staging", "gomeet:overrides": { postgres: { version: "13" } } },
-    message: 'gomeet:overrides.postgres.version: expected a PostgreSQL major version 15, 16, 17 or 18, got "13"',
+    message:
+      'gomeet:overrides.postgres.version: expected a PostgreSQL major version 15, 16, 17 or 18, got "13"',
   },
   {
     rule: "database sizes are managed-database slugs",
@@ -191,7 +224,8 @@ const cases: { rule: string; config: Record<string, unknown>; message: string }[
   {
     rule: "PostgreSQL node count 1-3",
     config: { "gomeet:environment": "staging", "gomeet:overrides": { postgres: { nodeCount: 4 } } },
-    message: "gomeet:overrides.postgres.nodeCount: expected 1 to 3 nodes (primary plus up to 2 standbys), got 4",
+    message:
+      "gomeet:overrides.postgres.nodeCount: expected 1 to 3 nodes (primary plus up to 2 standbys), got 4",
   },
   {
     rule: "standbys need 2 GiB",
@@ -213,7 +247,8 @@ const cases: { rule: string; config: Record<string, unknown>; message: string }[
   {
     rule: "Valkey has at most one standby",
     config: { "gomeet:environment": "production", "gomeet:overrides": { valkey: { nodeCount: 3 } } },
-    message: "gomeet:overrides.valkey.nodeCount: expected 1 or 2 nodes (primary plus at most one standby), got 3",
+    message:
+      "gomeet:overrides.valkey.nodeCount: expected 1 or 2 nodes (primary plus at most one standby), got 3",
   },
   {
     rule: "Valkey standby needs 2 GiB",
@@ -229,7 +264,8 @@ const cases: { rule: string; config: Record<string, unknown>; message: string }[
   {
     rule: "registry name",
     config: { "gomeet:environment": "staging", "gomeet:overrides": { registry: { name: "GoMeet" } } },
-    message: 'gomeet:overrides.registry.name: expected 3-63 lower-case letters, digits or dashes, got "GoMeet"',
+    message:
+      'gomeet:overrides.registry.name: expected 3-63 lower-case letters, digits or dashes, got "GoMeet"',
   },
   {
     rule: "TURN fleet has a droplet",
@@ -239,7 +275,8 @@ const cases: { rule: string; config: Record<string, unknown>; message: string }[
   {
     rule: "SSH sources are CIDRs",
     config: { "gomeet:environment": "staging", "gomeet:overrides": { turn: { adminSshCidrs: ["office"] } } },
-    message: 'gomeet:overrides.turn.adminSshCidrs.0: expected an IPv4 CIDR such as 10.20.0.0/16, got "office"',
+    message:
+      'gomeet:overrides.turn.adminSshCidrs.0: expected an IPv4 CIDR such as 10.20.0.0/16, got "office"',
   },
   {
     rule: "ports are 1-65535",
@@ -248,12 +285,18 @@ const cases: { rule: string; config: Record<string, unknown>; message: string }[
   },
   {
     rule: "port ranges run low to high",
-    config: { "gomeet:environment": "staging", "gomeet:overrides": { turn: { relayPorts: { min: 49999, max: 40000 } } } },
+    config: {
+      "gomeet:environment": "staging",
+      "gomeet:overrides": { turn: { relayPorts: { min: 49999, max: 40000 } } },
+    },
     message: "gomeet:overrides.turn.relayPorts.min: expected min ≤ max (40000), got 49999",
   },
   {
     rule: "platform port ranges are disjoint",
-    config: { "gomeet:environment": "staging", "gomeet:overrides": { turn: { relayPorts: { min: 45000, max: 55000 } } } },
+    config: {
+      "gomeet:environment": "staging",
+      "gomeet:overrides": { turn: { relayPorts: { min: 45000, max: 55000 } } },
+    },
     message:
       'gomeet:overrides.turn.relayPorts: expected ports disjoint from the rest of the platform (port ranges overlap: "turn.relayPorts" (udp 45000–55000) and "media.rtcUdpPorts" (udp 50000–60000) share udp 50000–55000), got {"min":45000,"max":55000}',
   },
@@ -265,7 +308,10 @@ const cases: { rule: string; config: Record<string, unknown>; message: string }[
   },
   {
     rule: "meetings hold at most 500",
-    config: { "gomeet:environment": "staging", "gomeet:overrides": { media: { participantsPerMeeting: 501 } } },
+    config: {
+      "gomeet:environment": "staging",
+      "gomeet:overrides": { media: { participantsPerMeeting: 501 } },
+    },
     message: "gomeet:overrides.media.participantsPerMeeting: expected an integer from 2 to 500, got 501",
   },
   {
@@ -281,11 +327,15 @@ const cases: { rule: string; config: Record<string, unknown>; message: string }[
   {
     rule: "Prometheus retention",
     config: { "gomeet:environment": "staging", "gomeet:overrides": { monitoring: { retention: "1 week" } } },
-    message: 'gomeet:overrides.monitoring.retention: expected a Prometheus retention such as 15d, got "1 week"',
+    message:
+      'gomeet:overrides.monitoring.retention: expected a Prometheus retention such as 15d, got "1 week"',
   },
   {
     rule: "alert e-mails",
-    config: { "gomeet:environment": "staging", "gomeet:overrides": { monitoring: { alertEmails: ["oncall"] } } },
+    config: {
+      "gomeet:environment": "staging",
+      "gomeet:overrides": { monitoring: { alertEmails: ["oncall"] } },
+    },
     message: 'gomeet:overrides.monitoring.alertEmails.0: expected an e-mail address, got "oncall"',
   },
   {
@@ -328,7 +378,8 @@ const cases: { rule: string; config: Record<string, unknown>; message: string }[
   {
     rule: "CDN TTL",
     config: { "gomeet:environment": "staging", "gomeet:overrides": { cdn: { ttlSeconds: 30 } } },
-    message: "gomeet:overrides.cdn.ttlSeconds: expected one of the CDN TTLs 60, 600, 3600, 86400, 604800, got 30",
+    message:
+      "gomeet:overrides.cdn.ttlSeconds: expected one of the CDN TTLs 60, 600, 3600, 86400, 604800, got 30",
   },
   {
     rule: "images are pinned",
@@ -337,19 +388,41 @@ const cases: { rule: string; config: Record<string, unknown>; message: string }[
       'gomeet:overrides.services.imageTag: expected a pinned image tag (not latest) such as 2026.11.26-abc1234, got "latest"',
   },
   {
+    rule: "signing key labels",
+    config: { "gomeet:environment": "staging", "gomeet:overrides": { services: { authSigningKeys: ["Key One"] } } },
+    message:
+      'gomeet:overrides.services.authSigningKeys.0: expected a lower-case key label such as 2026-11, got "Key One"',
+  },
+  {
+    rule: "signing keys are distinct and at most three",
+    config: {
+      "gomeet:environment": "staging",
+      "gomeet:overrides": { services: { authSigningKeys: ["2026-11", "2026-11"] } },
+    },
+    message: 'gomeet:overrides.services.authSigningKeys: expected distinct key labels, got ["2026-11","2026-11"]',
+  },
+  {
     rule: "service replicas min ≤ max",
-    config: { "gomeet:environment": "staging", "gomeet:overrides": { services: { chat: { minReplicas: 9 } } } },
+    config: {
+      "gomeet:environment": "staging",
+      "gomeet:overrides": { services: { chat: { minReplicas: 9 } } },
+    },
     message: "gomeet:overrides.services.chat.minReplicas: expected minReplicas ≤ maxReplicas (4), got 9",
   },
   {
     rule: "service CPU quantity",
     config: { "gomeet:environment": "staging", "gomeet:overrides": { services: { auth: { cpu: "half" } } } },
-    message: 'gomeet:overrides.services.auth.cpu: expected a Kubernetes CPU quantity such as 250m, got "half"',
+    message:
+      'gomeet:overrides.services.auth.cpu: expected a Kubernetes CPU quantity such as 250m, got "half"',
   },
   {
     rule: "service memory quantity",
-    config: { "gomeet:environment": "staging", "gomeet:overrides": { services: { auth: { memory: "1GB" } } } },
-    message: 'gomeet:overrides.services.auth.memory: expected a Kubernetes memory quantity such as 256Mi, got "1GB"',
+    config: {
+      "gomeet:environment": "staging",
+      "gomeet:overrides": { services: { auth: { memory: "1GB" } } },
+    },
+    message:
+      'gomeet:overrides.services.auth.memory: expected a Kubernetes memory quantity such as 256Mi, got "1GB"',
   },
   {
     rule: "protect is a boolean",
@@ -420,7 +493,10 @@ describe("stack configuration rules, from Pulumi.<stack>.yaml", () => {
       "gomeet:overrides": { domain: "x", media: { rtcTcpPort: 0 } },
     });
     const error = (await planStack("check", root).catch((e: unknown) => e)) as ConfigError;
-    expect(error.issues.map((i) => i.path)).toEqual(["gomeet:overrides.domain", "gomeet:overrides.media.rtcTcpPort"]);
+    expect(error.issues.map((i) => i.path)).toEqual([
+      "gomeet:overrides.domain",
+      "gomeet:overrides.media.rtcTcpPort",
+    ]);
   });
 
   it("accepts every shipped stack file", async () => {

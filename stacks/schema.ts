@@ -280,6 +280,15 @@ export const platformSchema = z.strictObject({
     imageTag: z.string().regex(/^(?!latest$)[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/, {
       message: "expected a pinned image tag (not latest) such as 2026.11.26-abc1234",
     }),
+    /**
+     * Labels of auth's signing keys, oldest first; the last one signs, the others stay in the JWKS until
+     * removed (rotation: components/apps/signing-keys.ts, docs/services/auth.md).
+     */
+    authSigningKeys: z
+      .array(z.string().regex(/^[a-z0-9][a-z0-9-]{0,31}$/, { message: "expected a lower-case key label such as 2026-11" }))
+      .min(1, { message: "expected 1 to 3 signing key labels" })
+      .max(3, { message: "expected 1 to 3 signing key labels" })
+      .refine((labels) => new Set(labels).size === labels.length, { message: "expected distinct key labels" }),
     auth: replicaBounds,
     meetings: replicaBounds,
     chat: replicaBounds,

@@ -140,9 +140,11 @@ export function platformNetworkPolicies(input: NetworkPolicyInput): PlatformNetw
     policy(
       "services",
       "allow-databases",
-      "PostgreSQL (direct and PgBouncer) and Valkey on their private endpoints",
+      // Only the pooled port: each PgBouncer pool binds one user to one database, so with per-service
+      // credentials no service can open another's database; the direct port (any database) stays closed.
+      "PostgreSQL through the PgBouncer pools and Valkey, on their private endpoints",
       {
-        egress: [{ peers: [vpc], ports: tcp(P.postgres, P.postgresPool) }],
+        egress: [{ peers: [vpc], ports: tcp(P.postgresPool) }],
       },
     ),
     policy("services", "allow-livekit-api", "meetings calls LiveKit's room API", {

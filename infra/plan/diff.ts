@@ -42,6 +42,11 @@ export function diffPlans(base: PlanDocument, head: PlanDocument): PlanDiff {
 
 function compare(a: unknown, b: unknown, path: string, out: ChangedPath[], whole = false): void {
   if (JSON.stringify(a) === JSON.stringify(b)) return;
+  // Lists of the same length (containers, rules, ports) are compared item by item, so the path names the item.
+  if (!whole && Array.isArray(a) && Array.isArray(b) && a.length === b.length) {
+    for (const [i, item] of a.entries()) compare(item, b[i], `${path}[${i}]`, out);
+    return;
+  }
   const bothObjects =
     !whole &&
     a !== null &&

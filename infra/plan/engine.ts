@@ -165,19 +165,37 @@ async function record(run: ProgramRun): Promise<PlanGraph> {
   // of as an unhandled rejection from the SDK's internal promises.
   const onRejection = (reason: unknown) =>
     failures.push(reason instanceof Error ? reason : new Error(String(reason)));
+  // An exception thrown inside an `apply` callback can escape the SDK's promises; record it like a rejection.
+  // When the program can then never finish (an output that will not resolve), Node would exit silently with
+  // "unsettled top-level await": say what went wrong first.
+  const onStall = () => {
+    const cause = mockFailures[0] ?? failures[0];
+    process.stderr.write(
+      `offline plan: the program stopped before declaring all resources${cause ? `: ${cause.message}` : " (an output never resolved)"}\n`,
+    );
+    process.exitCode = 1;
+  };
   process.on("unhandledRejection", onRejection);
+  process.on("uncaughtException", onRejection);
+  process.once("beforeExit", onStall);
   try {
-    await pulumi.runtime.runInPulumiStack(async () => {
-      try {
-        return await run.program();
-      } catch (error) {
-        failures.unshift(error as Error);
-        return {};
-      }
-    });
-    await pulumi.runtime.disconnect();
+    await pulumi.runtime
+      .runInPulumiStack(async () => {
+        try {
+          return await run.program();
+        } catch (error) {
+          failures.unshift(error as Error);
+          return {};
+        }
+      })
+      .catch(onRejection);
+    await pulumi.runtime.disconnect().catch(onRejection);
+    // Rejections of outputs nobody awaited surface a turn later; collect them before the handlers go.
+    await new Promise((resolve) => setImmediate(resolve));
   } finally {
     process.off("unhandledRejection", onRejection);
+    process.off("uncaughtException", onRejection);
+    process.off("beforeExit", onStall);
   }
   // What the mock engine refused explains any error the program hit afterwards, so it comes first.
   const first = mockFailures[0] ?? failures[0];
@@ -207,17 +225,31 @@ function unwrapSecrets(value: unknown): unknown {
   return value;
 }
 
-/** Replaces every secret (RPC secret wrapper) with the placeholder and lists the paths where secrets were. */
+/**
+ * Replaces every secret (RPC secret wrapper) with the placeholder and lists the paths where secrets were. A
+ * secret mapping or list keeps its shape, each leaf replaced, so a reviewer still sees which keys a Kubernetes
+ * Secret holds and which of them changed — never a value.
+ */
 export function redact(
   value: unknown,
   onSecret?: (value: unknown) => void,
 ): { value: unknown; secretPaths: string[] } {
   const secretPaths: string[] = [];
+  const hide = (v: unknown, path: string): unknown => {
+    if (Array.isArray(v)) return v.map((item, i) => hide(item, `${path}[${i}]`));
+    if (v !== null && typeof v === "object" && !pulumi.Resource.isInstance(v)) {
+      return Object.fromEntries(
+        Object.entries(v).map(([k, inner]) => [k, hide(inner, path ? `${path}.${k}` : k)]),
+      );
+    }
+    secretPaths.push(path || "(root)");
+    return SECRET_PLACEHOLDER;
+  };
   const walk = (v: unknown, path: string): unknown => {
     if (pulumi.runtime.isRpcSecret(v)) {
-      secretPaths.push(path || "(root)");
-      onSecret?.(unwrapSecrets(v));
-      return SECRET_PLACEHOLDER;
+      const plain = unwrapSecrets(v);
+      onSecret?.(plain);
+      return hide(plain, path);
     }
     if (pulumi.Resource.isInstance(v)) return "[resource reference]";
     if (Array.isArray(v)) return v.map((item, i) => walk(item, `${path}[${i}]`));

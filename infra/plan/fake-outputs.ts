@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { createECDH, createHash, createPrivateKey, createPublicKey } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
 
 /**
@@ -303,6 +303,40 @@ const models: Record<string, Model> = {
     const length = typeof inputs.length === "number" ? inputs.length : 32;
     return { id: "none", state: { ...inputs, result: pulumi.secret(fakePassword(urn, length)) } };
   },
+};
+
+/**
+ * A real, deterministic ECDSA P-256 key (the TLS provider generates one at create): the private scalar comes
+ * from the URN, the public point from it, so consumers that parse the PEM (auth's JWKS) get a valid key.
+ */
+function fakeEcPrivateKeyPem(urn: string): string {
+  const d = digest(urn, "ec-key");
+  const ecdh = createECDH("prime256v1");
+  ecdh.setPrivateKey(d);
+  const point = ecdh.getPublicKey();
+  const jwk = {
+    kty: "EC",
+    crv: "P-256",
+    d: d.toString("base64url"),
+    x: point.subarray(1, 33).toString("base64url"),
+    y: point.subarray(33, 65).toString("base64url"),
+  };
+  return createPrivateKey({ key: jwk, format: "jwk" }).export({ type: "sec1", format: "pem" }).toString();
+}
+
+models["tls:index/privateKey:PrivateKey"] = (urn, _n, inputs) => {
+  const pem = fakeEcPrivateKeyPem(urn);
+  const key = createPrivateKey(pem);
+  const publicKeyPem = createPublicKey(key).export({ type: "spki", format: "pem" }).toString();
+  return {
+    id: digest(urn, "tls-id").toString("hex").slice(0, 40),
+    state: {
+      ...inputs,
+      privateKeyPem: pulumi.secret(pem),
+      privateKeyPemPkcs8: pulumi.secret(key.export({ type: "pkcs8", format: "pem" }).toString()),
+      publicKeyPem,
+    },
+  };
 };
 
 /** Kubernetes objects: the API server echoes the object back with a uid; nothing else is computed at create. */

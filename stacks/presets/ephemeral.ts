@@ -57,6 +57,7 @@ export const ephemeral: PlatformConfig = {
   cdn: { ttlSeconds: 60, recordingRetentionDays: 3 },
   services: {
     imageTag: "2026.11.26-0000000",
+    authSigningKeys: ["2026-11"],
     auth: { minReplicas: 1, maxReplicas: 1, cpu: "100m", memory: "256Mi" },
     meetings: { minReplicas: 1, maxReplicas: 1, cpu: "100m", memory: "256Mi" },
     chat: { minReplicas: 1, maxReplicas: 1, cpu: "100m", memory: "256Mi" },

@@ -67,6 +67,7 @@ export const production: PlatformConfig = {
   cdn: { ttlSeconds: 3600, recordingRetentionDays: 90 },
   services: {
     imageTag: "2026.11.26-0000000",
+    authSigningKeys: ["2026-11"],
     auth: { minReplicas: 3, maxReplicas: 12, cpu: "500m", memory: "512Mi" },
     meetings: { minReplicas: 3, maxReplicas: 12, cpu: "500m", memory: "512Mi" },
     chat: { minReplicas: 3, maxReplicas: 20, cpu: "1000m", memory: "1Gi" },

@@ -65,6 +65,7 @@ export const staging: PlatformConfig = {
   cdn: { ttlSeconds: 600, recordingRetentionDays: 14 },
   services: {
     imageTag: "2026.11.26-0000000",
+    authSigningKeys: ["2026-11"],
     auth: { minReplicas: 1, maxReplicas: 3, cpu: "250m", memory: "256Mi" },
     meetings: { minReplicas: 1, maxReplicas: 3, cpu: "250m", memory: "256Mi" },
     chat: { minReplicas: 2, maxReplicas: 4, cpu: "250m", memory: "512Mi" },

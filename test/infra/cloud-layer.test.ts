@@ -228,7 +228,15 @@ describe("data-layer outputs", () => {
       },
     });
     expect(graph.secretOutputs).toEqual(
-      expect.arrayContaining(["auth", "meetings", "chat", "replica", "valkey", "valkeyPassword"]),
+      expect.arrayContaining([
+        "auth",
+        "meetings",
+        "chat[0]",
+        "chat[1]",
+        "replica",
+        "valkey",
+        "valkeyPassword",
+      ]),
     );
     expect(JSON.stringify(graph.outputs)).not.toMatch(/postgresql:\/\/|rediss:\/\//);
   });

@@ -45,3 +45,8 @@ export const TYPES = {
   project: "digitalocean:index/project:Project",
   projectResources: "digitalocean:index/projectResources:ProjectResources",
 } as const;
+
+/** True when a resource has secret inputs and every one of them sits under `prefix` (e.g. `stringData.`). */
+export function onlyUnder(secretInputs: string[], prefix: string): boolean {
+  return secretInputs.length > 0 && secretInputs.every((path) => path.startsWith(prefix));
+}

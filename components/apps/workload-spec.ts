@@ -1,0 +1,104 @@
+import { createHash } from "node:crypto";
+import { POOL_LABEL } from "../cluster/node-pools.ts";
+
+/**
+ * Pure pieces of a control-plane service's Kubernetes objects (apps/<service> on the apps pool). Kept free of
+ * Pulumi so they are tested directly and reused by the component.
+ */
+
+export const SERVICE_PORT = 8080;
+export const NAME_LABEL = "app.kubernetes.io/name";
+/** The non-root user the image runs as (apps/Dockerfile: `USER 10001`). */
+export const SERVICE_UID = 10001;
+
+/**
+ * Graceful shutdown timing (apps/shared README "Graceful shutdown"): the pod sleeps in preStop so the endpoint
+ * leaves every load balancer first, then SIGTERM starts the drain, which must finish inside the grace period.
+ */
+export const PRE_STOP_SECONDS = 5;
+
+export interface ShutdownTiming {
+  preStopSeconds: number;
+  drainMs: number;
+  terminationGracePeriodSeconds: number;
+}
+
+export function shutdownTiming(drainMs: number): ShutdownTiming {
+  return {
+    preStopSeconds: PRE_STOP_SECONDS,
+    drainMs,
+    // preStop + drain + 10 s for the close hooks (pools, Redis) before the kubelet's SIGKILL.
+    terminationGracePeriodSeconds: PRE_STOP_SECONDS + Math.ceil(drainMs / 1000) + 10,
+  };
+}
+
+/** Which CPU limit goes with a request: bursts to twice the request, so one hot pod cannot starve a node. */
+export function cpuLimit(request: string): string {
+  const millis = request.endsWith("m") ? Number(request.slice(0, -1)) : Number(request) * 1000;
+  return `${millis * 2}m`;
+}
+
+/**
+ * The migration Job's name carries the image tag, so every new tag creates (and awaits) a new Job before the
+ * Deployment changes, and re-running the same tag does not. Kubernetes names are at most 63 characters.
+ */
+export function migrationJobName(service: string, imageTag: string): string {
+  const slug = imageTag
+    .toLowerCase()
+    .replace(/[^a-z0-9-]/g, "-")
+    .replace(/^-+|-+$/g, "");
+  const hash = createHash("sha256").update(imageTag).digest("hex").slice(0, 8);
+  const stem = `${service}-migrate-${slug}`.slice(0, 63 - 9).replace(/-+$/, "");
+  return `${stem}-${hash}`;
+}
+
+/** The container command for a service entry point (the same files `npm run dev` runs: apps/dev.ts). */
+export function entryCommand(service: string, entry: "server" | "migrate"): string[] {
+  return ["node", "--import", "tsx", `apps/${service}/src/${entry}.ts`];
+}
+
+export function podSecurityContext(): Record<string, unknown> {
+  return {
+    runAsNonRoot: true,
+    runAsUser: SERVICE_UID,
+    runAsGroup: SERVICE_UID,
+    fsGroup: SERVICE_UID,
+    seccompProfile: { type: "RuntimeDefault" },
+  };
+}
+
+export function containerSecurityContext(): Record<string, unknown> {
+  return {
+    runAsNonRoot: true,
+    allowPrivilegeEscalation: false,
+    readOnlyRootFilesystem: true,
+    capabilities: { drop: ["ALL"] },
+  };
+}
+
+/** tsx compiles into a cache directory; with a read-only root filesystem it gets a writable emptyDir at /tmp. */
+export const TMP_VOLUME = { name: "tmp", emptyDir: { sizeLimit: "64Mi" } };
+export const TMP_MOUNT = { name: "tmp", mountPath: "/tmp" };
+
+export function appsPoolPlacement(): Record<string, unknown> {
+  return { nodeSelector: { [POOL_LABEL]: "apps" } };
+}
+
+/** Spread replicas across nodes so one node loss takes at most one replica when there are enough nodes. */
+export interface SpreadConstraint {
+  maxSkew: number;
+  topologyKey: string;
+  whenUnsatisfiable: "ScheduleAnyway" | "DoNotSchedule";
+  labelSelector: { matchLabels: Record<string, string> };
+}
+
+export function topologySpread(service: string): SpreadConstraint[] {
+  return [
+    {
+      maxSkew: 1,
+      topologyKey: "kubernetes.io/hostname",
+      whenUnsatisfiable: "ScheduleAnyway",
+      labelSelector: { matchLabels: { [NAME_LABEL]: service } },
+    },
+  ];
+}

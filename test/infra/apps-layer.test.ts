@@ -1,0 +1,171 @@
+import { describe, expect, it } from "vitest";
+import { migrationJobName } from "../../components/apps/workload-spec.ts";
+import { diffPlans } from "../../infra/plan/diff.ts";
+import type { PlanGraph, PlannedResource } from "../../infra/plan/engine.ts";
+import { toPlanDocument } from "../../infra/plan/graph-json.ts";
+import { planInline } from "../../infra/plan/plan.ts";
+import { loadPlatformConfig } from "../../stacks/loader.ts";
+import { named } from "./stack-helpers.ts";
+
+const STACKS = [
+  { stack: "production", environment: "production" },
+  { stack: "staging", environment: "staging" },
+  { stack: "eph-carol", environment: "ephemeral" },
+] as const;
+
+type Json = Record<string, unknown>;
+const spec = (r: PlannedResource) => r.inputs.spec as Json;
+const podSpec = (r: PlannedResource) => (spec(r).template as Json).spec as Json;
+const container = (r: PlannedResource) => (podSpec(r).containers as Json[])[0]!;
+
+/** What each service's Secret must hold (names only: the values are secrets) and where the values come from. */
+const SECRET_CONTRACT = {
+  auth: { keys: ["AUTH_SIGNING_KEYS", "DATABASE_URL", "REDIS_URL"], pool: "postgres-pool-auth" },
+} as const;
+
+describe.each(STACKS)("apps layer — $stack", ({ stack, environment }) => {
+  let graph: PlanGraph;
+  const config = loadPlatformConfig({ environment, stack });
+
+  it("plans", async () => {
+    graph = await planInline({ stack, environment });
+  });
+
+  for (const [service, contract] of Object.entries(SECRET_CONTRACT)) {
+    it(`${service}: the Secret holds exactly its keys, wired from its own pool and nothing else's`, () => {
+      const secret = named(graph, "kubernetes:core/v1:Secret", `${service}-env`);
+      const data = secret.inputs.stringData as Json;
+      expect(Object.keys(data).sort()).toEqual([...contract.keys].sort());
+      for (const key of contract.keys) expect(secret.secretInputs).toContain(`stringData.${key}`);
+      const pools = graph.resources.filter(
+        (r) => r.type === "digitalocean:index/databaseConnectionPool:DatabaseConnectionPool",
+      );
+      const own = pools.find((p) => p.name === contract.pool)!;
+      expect(secret.dependencies).toContain(own.urn);
+      for (const other of pools.filter((p) => p !== own))
+        expect(secret.dependencies).not.toContain(other.urn);
+      expect(secret.dependencies).toContain(
+        named(graph, "digitalocean:index/databaseCluster:DatabaseCluster", "valkey-cluster").urn,
+      );
+    });
+
+    it(`${service}: runs its migration Job for this image tag before the Deployment`, () => {
+      const job = named(graph, "kubernetes:batch/v1:Job", `${service}-migrate`);
+      const deployment = named(graph, "kubernetes:apps/v1:Deployment", `${service}-deployment`);
+      expect((job.inputs.metadata as Json).name).toBe(migrationJobName(service, config.services.imageTag));
+      expect(deployment.dependencies).toContain(job.urn);
+      expect(container(job).command).toEqual(["node", "--import", "tsx", `apps/${service}/src/migrate.ts`]);
+      expect(container(deployment).command).toEqual([
+        "node",
+        "--import",
+        "tsx",
+        `apps/${service}/src/server.ts`,
+      ]);
+      expect(container(job).image).toBe(
+        `registry.digitalocean.com/gomeet/${service}:${config.services.imageTag}`,
+      );
+      expect(container(deployment).image).toBe(container(job).image);
+      expect(spec(job).backoffLimit).toBe(2);
+    });
+
+    it(`${service}: probes, resources, spread, hardened security context, drain timing`, () => {
+      const deployment = named(graph, "kubernetes:apps/v1:Deployment", `${service}-deployment`);
+      const c = container(deployment);
+      expect(c.readinessProbe).toMatchObject({ httpGet: { path: "/readyz", port: "http" } });
+      expect(c.livenessProbe).toMatchObject({ httpGet: { path: "/healthz", port: "http" } });
+      const scale = config.services[service as "auth"];
+      expect(c.resources).toEqual({
+        requests: { cpu: scale.cpu, memory: scale.memory },
+        limits: { cpu: expect.stringMatching(/^\d+m$/), memory: scale.memory },
+      });
+      expect(c.securityContext).toEqual({
+        runAsNonRoot: true,
+        allowPrivilegeEscalation: false,
+        readOnlyRootFilesystem: true,
+        capabilities: { drop: ["ALL"] },
+      });
+      expect(podSpec(deployment).securityContext).toMatchObject({
+        runAsNonRoot: true,
+        seccompProfile: { type: "RuntimeDefault" },
+      });
+      expect(podSpec(deployment).topologySpreadConstraints).toEqual([
+        expect.objectContaining({ topologyKey: "kubernetes.io/hostname", maxSkew: 1 }),
+      ]);
+      expect(spec(deployment).strategy).toEqual({
+        type: "RollingUpdate",
+        rollingUpdate: { maxSurge: 1, maxUnavailable: 0 },
+      });
+      expect(spec(deployment).replicas).toBeUndefined();
+      const preStop = ((c.lifecycle as Json).preStop as Json).sleep as Json;
+      const env = Object.fromEntries((c.env as Json[]).map((e) => [e.name, e.value]));
+      const drainSeconds = Number(env.SHUTDOWN_DRAIN_MS) / 1000;
+      expect(Number(podSpec(deployment).terminationGracePeriodSeconds)).toBeGreaterThan(
+        Number(preStop.seconds) + drainSeconds,
+      );
+      expect(env.DATABASE_PREPARE).toBe("false");
+      expect(c.envFrom).toEqual([{ secretRef: { name: `${service}-env` } }]);
+    });
+
+    it(`${service}: Service, HPA, PDB and ServiceMonitor`, () => {
+      const svc = named(graph, "kubernetes:core/v1:Service", `${service}-service`);
+      expect(spec(svc).ports).toEqual([{ name: "http", port: 8080, targetPort: "http", protocol: "TCP" }]);
+      const hpa = named(graph, "kubernetes:autoscaling/v2:HorizontalPodAutoscaler", `${service}-hpa`);
+      const scale = config.services[service as "auth"];
+      expect(spec(hpa)).toMatchObject({ minReplicas: scale.minReplicas, maxReplicas: scale.maxReplicas });
+      expect(spec(hpa).scaleTargetRef).toEqual({ apiVersion: "apps/v1", kind: "Deployment", name: service });
+      expect(spec(named(graph, "kubernetes:policy/v1:PodDisruptionBudget", `${service}-pdb`))).toMatchObject({
+        maxUnavailable: 1,
+      });
+      const monitor = named(
+        graph,
+        "kubernetes:monitoring.coreos.com/v1:ServiceMonitor",
+        `${service}-servicemonitor`,
+      );
+      expect((spec(monitor).endpoints as Json[])[0]).toMatchObject({ port: "http", path: "/metrics" });
+    });
+  }
+
+  it("lets services reach the databases only through the pooled port", () => {
+    const policy = graph.resources.find(
+      (r) =>
+        r.type === "kubernetes:networking.k8s.io/v1:NetworkPolicy" &&
+        (r.inputs.metadata as Json).name === "allow-databases",
+    )!;
+    const egress = (spec(policy).egress as Json[])[0]!;
+    expect((egress.ports as Json[]).map((p) => p.port)).toEqual([25061]);
+  });
+
+  it("generates auth's ES256 signing key in the stack and never shows it", () => {
+    const key = named(graph, "tls:index/privateKey:PrivateKey", "auth-signing-keys-2026-11");
+    expect(key.inputs).toMatchObject({ algorithm: "ECDSA", ecdsaCurve: "P256" });
+    const deployment = named(graph, "kubernetes:apps/v1:Deployment", "auth-deployment");
+    const env = Object.fromEntries((container(deployment).env as Json[]).map((e) => [e.name, e.value]));
+    expect(env.AUTH_SIGNING_KID).toBe("gomeet-2026-11");
+    expect(env.AUTH_ISSUER).toBe(`https://api.${config.domain}`);
+  });
+});
+
+describe("a new image tag", () => {
+  it("changes only the images, the migration Jobs and the annotation that names them", async () => {
+    const base = toPlanDocument(await planInline({ stack: "staging", environment: "staging" }));
+    const head = toPlanDocument(
+      await planInline({
+        stack: "staging",
+        environment: "staging",
+        overrides: { services: { imageTag: "2026.12.01-abcdef1" } },
+      }),
+    );
+    const diff = diffPlans(base, head);
+    expect(diff.added).toEqual([]);
+    expect(diff.removed).toEqual([]);
+    const byName = Object.fromEntries(diff.changed.map((c) => [c.name, c.changes.map((p) => p.path)]));
+    const image = "spec.template.spec.containers[0].image";
+    expect(byName["auth-deployment"]?.sort()).toEqual(
+      [image, "spec.template.metadata.annotations.gomeet.io/migration"].sort(),
+    );
+    expect(byName["auth-migrate"]?.sort()).toEqual(["metadata.name", image].sort());
+    // The TURN prober is our image too and follows the same tag.
+    const others = Object.keys(byName).filter((n) => !n.startsWith("auth-"));
+    expect(others).toEqual(["turn-prober-deployment"]);
+  });
+});
