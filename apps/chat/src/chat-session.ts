@@ -72,6 +72,19 @@ export class ChatSession implements RoomMember {
     this.socket.send(frame);
   }
 
+  /**
+   * A resume can replay thousands of frames at once: past half the slow-consumer bound it waits until the
+   * frame is written to the kernel, so the replay goes at the client's reading speed instead of cutting it off.
+   */
+  private replay(frame: string): void | Promise<void> {
+    if (this.closed) return;
+    if (this.socket.bufferedAmount <= this.deps.slowConsumerBytes / 2) {
+      this.socket.send(frame);
+      return;
+    }
+    return new Promise((resolve) => this.socket.send(frame, () => resolve()));
+  }
+
   private cutOff(code: number, reason: string): void {
     if (this.closed) return;
     this.closed = true;
@@ -94,7 +107,12 @@ export class ChatSession implements RoomMember {
         participants: presence?.count ?? null,
       }),
     );
-    const joined = await this.deps.registry.join(meetingId, this, lastSeq, (frame) => this.deliver(frame));
+    const joined = await this.deps.registry.join(meetingId, this, lastSeq, (frame) => this.replay(frame));
+    if (this.closed) {
+      // The socket went away while it caught up: closeSession ran before the room held it.
+      this.deps.registry.leave(meetingId, this);
+      return;
+    }
     if (joined.replay === "reload") {
       this.deliver(serverFrame("reload", { seq: joined.head, reason: "resume_out_of_range" }));
     } else {

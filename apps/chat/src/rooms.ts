@@ -196,7 +196,7 @@ export class RoomRegistry {
     meetingId: string,
     member: RoomMember,
     lastSeq: number | undefined,
-    send: (frame: string) => void,
+    send: (frame: string) => void | Promise<void>,
   ): Promise<{ head: number; replay: ReplaySource | "reload"; replayed: number }> {
     let room = this.rooms.get(meetingId);
     if (!room) {
@@ -225,7 +225,7 @@ export class RoomRegistry {
       if (frames.length === 0) break;
       if (replay === "none") replay = frames.source ?? "postgres";
       else if (frames.source === "postgres" && replay === "window") replay = "postgres";
-      for (const { frame } of frames) send(frame);
+      for (const { frame } of frames) await send(frame);
       replayed += frames.length;
       cursor = frames[frames.length - 1]!.seq;
     }
