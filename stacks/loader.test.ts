@@ -389,7 +389,10 @@ const cases: { rule: string; config: Record<string, unknown>; message: string }[
   },
   {
     rule: "signing key labels",
-    config: { "gomeet:environment": "staging", "gomeet:overrides": { services: { authSigningKeys: ["Key One"] } } },
+    config: {
+      "gomeet:environment": "staging",
+      "gomeet:overrides": { services: { authSigningKeys: ["Key One"] } },
+    },
     message:
       'gomeet:overrides.services.authSigningKeys.0: expected a lower-case key label such as 2026-11, got "Key One"',
   },
@@ -399,7 +402,8 @@ const cases: { rule: string; config: Record<string, unknown>; message: string }[
       "gomeet:environment": "staging",
       "gomeet:overrides": { services: { authSigningKeys: ["2026-11", "2026-11"] } },
     },
-    message: 'gomeet:overrides.services.authSigningKeys: expected distinct key labels, got ["2026-11","2026-11"]',
+    message:
+      'gomeet:overrides.services.authSigningKeys: expected distinct key labels, got ["2026-11","2026-11"]',
   },
   {
     rule: "service replicas min ≤ max",

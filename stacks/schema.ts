@@ -285,10 +285,16 @@ export const platformSchema = z.strictObject({
      * removed (rotation: components/apps/signing-keys.ts, docs/services/auth.md).
      */
     authSigningKeys: z
-      .array(z.string().regex(/^[a-z0-9][a-z0-9-]{0,31}$/, { message: "expected a lower-case key label such as 2026-11" }))
+      .array(
+        z
+          .string()
+          .regex(/^[a-z0-9][a-z0-9-]{0,31}$/, { message: "expected a lower-case key label such as 2026-11" }),
+      )
       .min(1, { message: "expected 1 to 3 signing key labels" })
       .max(3, { message: "expected 1 to 3 signing key labels" })
-      .refine((labels) => new Set(labels).size === labels.length, { message: "expected distinct key labels" }),
+      .refine((labels) => new Set(labels).size === labels.length, {
+        message: "expected distinct key labels",
+      }),
     auth: replicaBounds,
     meetings: replicaBounds,
     chat: replicaBounds,

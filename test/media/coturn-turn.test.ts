@@ -1,7 +1,7 @@
 import { resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { probeTurnServer } from "../../apps/turn-prober/allocation-probe.ts";
-import { mintTurnRestCredential } from "../../apps/turn-prober/rest-credential.ts";
+import { probeTurnServer } from "../../apps/turn-prober/src/allocation-probe.ts";
+import { mintTurnRestCredential } from "../../apps/turn-prober/src/rest-credential.ts";
 import {
   execFileAsync,
   findExecutable,
@@ -115,7 +115,7 @@ describe("the turn-prober program against the same coturn", () => {
   async function runProber(secret: string): Promise<string> {
     const port = await freePort();
     const tsx = resolve(import.meta.dirname, "../../node_modules/.bin/tsx");
-    const prober = spawnServer(tsx, [resolve(import.meta.dirname, "../../apps/turn-prober/main.ts")], {
+    const prober = spawnServer(tsx, [resolve(import.meta.dirname, "../../apps/turn-prober/src/server.ts")], {
       env: {
         ...process.env,
         TURN_PROBE_TARGETS: `127.0.0.1:${coturn.port}`,
