@@ -45,11 +45,11 @@ export function createPlatform(
   const identity = { stack, tags: [...new Set([...config.tags, stackTag(stack)])] };
   const cloud = createCloudLayer(identity, config);
   const inCluster = createInClusterLayer(identity, config, cloud, secrets);
-  createAppsLayer(config, cloud, inCluster);
   const media = createMediaLayer(identity, config, cloud, {
     registryEndpoint: cloud.registryEndpoint,
     ...(secrets.digitaloceanDnsToken ? { turnDnsApiToken: secrets.digitaloceanDnsToken } : {}),
   });
+  createAppsLayer(config, cloud, inCluster, media);
 
   new Project("project", {
     identity,

@@ -14,8 +14,9 @@ export interface StorageArgs {
 
 /**
  * Spaces: a public bucket of web assets behind the DigitalOcean CDN on `cdn.<domain>`, and a private bucket of
- * recordings that expire after the retention period. The only key egress gets can read and write recordings;
- * the meetings service gets a read-only key for playback URLs.
+ * recordings that expire after the retention period. Two keys, both limited to the recordings bucket: egress
+ * writes recordings with its own, and the meetings service presigns playback URLs and deletes recordings with
+ * the other.
  */
 export class Storage extends pulumi.ComponentResource {
   readonly cdnEndpoint: pulumi.Output<string>;
@@ -23,7 +24,7 @@ export class Storage extends pulumi.ComponentResource {
   readonly recordingsBucket: pulumi.Output<string>;
   readonly recordingsEndpoint: string;
   readonly egressKey: { accessKey: pulumi.Output<string>; secretKey: pulumi.Output<string> };
-  readonly playbackKey: { accessKey: pulumi.Output<string>; secretKey: pulumi.Output<string> };
+  readonly meetingsKey: { accessKey: pulumi.Output<string>; secretKey: pulumi.Output<string> };
   readonly bucketUrns: pulumi.Output<string>[];
 
   constructor(name: string, args: StorageArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -74,11 +75,11 @@ export class Storage extends pulumi.ComponentResource {
       },
       { parent: this },
     );
-    const playbackKey = new digitalocean.SpacesKey(
-      `${name}-playback-key`,
+    const meetingsKey = new digitalocean.SpacesKey(
+      `${name}-meetings-key`,
       {
-        name: resourceName(args.identity, "playback"),
-        grants: [{ bucket: recordings.name, permission: "read" }],
+        name: resourceName(args.identity, "meetings"),
+        grants: [{ bucket: recordings.name, permission: "readwrite" }],
       },
       { parent: this },
     );
@@ -87,7 +88,7 @@ export class Storage extends pulumi.ComponentResource {
     this.recordingsBucket = recordings.name;
     this.recordingsEndpoint = `https://${args.region}.digitaloceanspaces.com`;
     this.egressKey = { accessKey: egressKey.accessKey, secretKey: pulumi.secret(egressKey.secretKey) };
-    this.playbackKey = { accessKey: playbackKey.accessKey, secretKey: pulumi.secret(playbackKey.secretKey) };
+    this.meetingsKey = { accessKey: meetingsKey.accessKey, secretKey: pulumi.secret(meetingsKey.secretKey) };
     this.bucketUrns = [assets.bucketUrn, recordings.bucketUrn];
     this.registerOutputs({ cdnEndpoint: this.cdnEndpoint, recordingsBucket: this.recordingsBucket });
   }

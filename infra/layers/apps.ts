@@ -1,3 +1,4 @@
+import * as pulumi from "@pulumi/pulumi";
 import { ControlPlaneService, type ServiceName } from "../../components/apps/control-plane-service.ts";
 import { AuthSigningKeys } from "../../components/apps/signing-keys.ts";
 import { NAMESPACES } from "../../components/baseline/namespaces.ts";
@@ -7,10 +8,11 @@ import type { PlatformConfig } from "../../stacks/schema.ts";
 import type { CloudLayer } from "./cloud.ts";
 import type { InClusterLayer } from "./in-cluster.ts";
 import { servicePoolMaxPerReplica } from "./in-cluster.ts";
+import type { MediaLayer } from "./media.ts";
 
 /** The control-plane services deployed by the stack (issue: services in the stack graph). */
 export interface AppsLayer {
-  services: Partial<Record<ServiceName, ControlPlaneService>>;
+  services: Record<ServiceName, ControlPlaneService>;
   signingKeys: AuthSigningKeys;
 }
 
@@ -36,9 +38,17 @@ export function createAppsLayer(
   config: PlatformConfig,
   cloud: CloudLayer,
   inCluster: InClusterLayer,
+  media: MediaLayer,
 ): AppsLayer {
   const providers = { providers: [cloud.cluster.provider] };
   const issuer = `https://api.${config.domain}`;
+  // Services fetch auth's JWKS in-cluster (the `allow-between-services` NetworkPolicy); tokens carry the public
+  // issuer, which every verifier pins.
+  const tokens = {
+    AUTH_ISSUER: issuer,
+    AUTH_AUDIENCE: "gomeet",
+    AUTH_JWKS_URL: `${serviceUrl("auth")}/.well-known/jwks.json`,
+  };
   const signingKeys = new AuthSigningKeys("auth-signing-keys", {
     generations: config.services.authSigningKeys,
   });
@@ -71,7 +81,55 @@ export function createAppsLayer(
     },
     providers,
   );
-  return { services: { auth }, signingKeys };
+
+  const meetings = new ControlPlaneService(
+    "meetings",
+    {
+      ...base("meetings"),
+      env: {
+        ...commonEnv(config),
+        ...tokens,
+        // Clients connect to LiveKit through the gateway; the room and egress APIs are called in-cluster.
+        LIVEKIT_URL: `wss://livekit.${config.domain}`,
+        // The same in-cluster endpoint egress uses, over HTTP for the Twirp room and egress APIs.
+        LIVEKIT_API_URL: media.livekit.internalUrl.replace(/^ws(s?):/, "http$1:"),
+        RECORDINGS_S3_ENDPOINT: cloud.storage.recordingsEndpoint,
+        RECORDINGS_S3_REGION: config.region,
+        RECORDINGS_BUCKET: cloud.storage.recordingsBucket,
+        MEETINGS_NODE_PARTICIPANTS: String(config.media.participantsPerMeeting),
+      },
+      secretEnv: {
+        DATABASE_URL: cloud.postgres.connectionStrings.meetings,
+        REDIS_URL: cloud.valkey.uri,
+        LIVEKIT_API_KEY: media.livekit.apiKey,
+        LIVEKIT_API_SECRET: media.livekit.apiSecret,
+        RECORDINGS_ACCESS_KEY: cloud.storage.meetingsKey.accessKey,
+        RECORDINGS_SECRET_KEY: cloud.storage.meetingsKey.secretKey,
+      },
+    },
+    providers,
+  );
+
+  const chat = new ControlPlaneService(
+    "chat",
+    {
+      ...base("chat"),
+      env: {
+        ...commonEnv(config),
+        ...tokens,
+        MEETINGS_URL: serviceUrl("meetings"),
+        // The web app is served from the stack's apex domain; its pages open the chat socket.
+        CHAT_ALLOWED_ORIGINS: `https://${config.domain}`,
+      },
+      secretEnv: {
+        // One URL per shard, in shard order: the shard of a meeting is chosen from this order.
+        CHAT_SHARD_URLS: pulumi.all(cloud.postgres.connectionStrings.chat).apply((urls) => urls.join(",")),
+        REDIS_URL: cloud.valkey.uri,
+      },
+    },
+    providers,
+  );
+  return { services: { auth, meetings, chat }, signingKeys };
 }
 
 /** In-cluster address of a service (what other services and LiveKit call). */

@@ -1,4 +1,7 @@
 import { describe, expect, it } from "vitest";
+import { readAuthEnv } from "../../apps/auth/src/config.ts";
+import { readChatEnv } from "../../apps/chat/src/config.ts";
+import { readMeetingsEnv } from "../../apps/meetings/src/config.ts";
 import { migrationJobName } from "../../components/apps/workload-spec.ts";
 import { diffPlans } from "../../infra/plan/diff.ts";
 import type { PlanGraph, PlannedResource } from "../../infra/plan/engine.ts";
@@ -20,8 +23,38 @@ const container = (r: PlannedResource) => (podSpec(r).containers as Json[])[0]!;
 
 /** What each service's Secret must hold (names only: the values are secrets) and where the values come from. */
 const SECRET_CONTRACT = {
-  auth: { keys: ["AUTH_SIGNING_KEYS", "DATABASE_URL", "REDIS_URL"], pool: "postgres-pool-auth" },
+  auth: { keys: ["AUTH_SIGNING_KEYS", "DATABASE_URL", "REDIS_URL"], pools: ["postgres-pool-auth"] },
+  meetings: {
+    keys: [
+      "DATABASE_URL",
+      "LIVEKIT_API_KEY",
+      "LIVEKIT_API_SECRET",
+      "RECORDINGS_ACCESS_KEY",
+      "RECORDINGS_SECRET_KEY",
+      "REDIS_URL",
+    ],
+    pools: ["postgres-pool-meetings"],
+  },
+  // One pool per chat shard; the stack's config says how many (postgres.chatShards).
+  chat: { keys: ["CHAT_SHARD_URLS", "REDIS_URL"], pools: "chat shards" },
 } as const;
+
+/** Each service's own environment reader: what the pod's env must satisfy at start. */
+const READERS: Record<string, (env: Record<string, string | undefined>) => unknown> = {
+  auth: readAuthEnv,
+  meetings: readMeetingsEnv,
+  chat: readChatEnv,
+};
+
+/** A syntactically valid stand-in for a secret the plan never shows, by its variable's name. */
+function standIn(key: string): string {
+  if (key === "CHAT_SHARD_URLS")
+    return "postgresql://chat:pw@pool:25061/chat-s0,postgresql://chat:pw@pool:25061/chat-s1";
+  if (key === "DATABASE_URL") return "postgresql://svc:pw@pool:25061/db?sslmode=require";
+  if (key === "REDIS_URL") return "rediss://default:pw@valkey:25061";
+  if (key === "AUTH_SIGNING_KEYS") return '{"keys":[]}';
+  return "x".repeat(40);
+}
 
 describe.each(STACKS)("apps layer — $stack", ({ stack, environment }) => {
   let graph: PlanGraph;
@@ -40,13 +73,27 @@ describe.each(STACKS)("apps layer — $stack", ({ stack, environment }) => {
       const pools = graph.resources.filter(
         (r) => r.type === "digitalocean:index/databaseConnectionPool:DatabaseConnectionPool",
       );
-      const own = pools.find((p) => p.name === contract.pool)!;
-      expect(secret.dependencies).toContain(own.urn);
-      for (const other of pools.filter((p) => p !== own))
+      const expected: readonly string[] =
+        contract.pools === "chat shards"
+          ? Array.from({ length: config.postgres.chatShards }, (_, i) => `postgres-pool-chat-s${i}`)
+          : contract.pools;
+      const owned = (p: PlannedResource) => expected.includes(p.name);
+      expect(pools.filter(owned)).toHaveLength(expected.length);
+      for (const pool of pools.filter(owned)) expect(secret.dependencies).toContain(pool.urn);
+      for (const other of pools.filter((p) => !owned(p)))
         expect(secret.dependencies).not.toContain(other.urn);
       expect(secret.dependencies).toContain(
         named(graph, "digitalocean:index/databaseCluster:DatabaseCluster", "valkey-cluster").urn,
       );
+    });
+
+    it(`${service}: the pod's environment satisfies the service's own env schema`, () => {
+      const deployment = named(graph, "kubernetes:apps/v1:Deployment", `${service}-deployment`);
+      const env: Record<string, string> = Object.fromEntries(
+        (container(deployment).env as Json[]).map((e) => [String(e.name), String(e.value)]),
+      );
+      for (const key of contract.keys) env[key] = standIn(key);
+      expect(() => READERS[service]!(env)).not.toThrow();
     });
 
     it(`${service}: runs its migration Job for this image tag before the Deployment`, () => {
@@ -73,7 +120,7 @@ describe.each(STACKS)("apps layer — $stack", ({ stack, environment }) => {
       const c = container(deployment);
       expect(c.readinessProbe).toMatchObject({ httpGet: { path: "/readyz", port: "http" } });
       expect(c.livenessProbe).toMatchObject({ httpGet: { path: "/healthz", port: "http" } });
-      const scale = config.services[service as "auth"];
+      const scale = config.services[service as keyof typeof SECRET_CONTRACT];
       expect(c.resources).toEqual({
         requests: { cpu: scale.cpu, memory: scale.memory },
         limits: { cpu: expect.stringMatching(/^\d+m$/), memory: scale.memory },
@@ -165,7 +212,12 @@ describe("a new image tag", () => {
     );
     expect(byName["auth-migrate"]?.sort()).toEqual(["metadata.name", image].sort());
     // The TURN prober is our image too and follows the same tag.
-    const others = Object.keys(byName).filter((n) => !n.startsWith("auth-"));
+    for (const service of ["meetings", "chat"]) {
+      expect(byName[`${service}-deployment`]?.sort()).toEqual(byName["auth-deployment"]);
+      expect(byName[`${service}-migrate`]?.sort()).toEqual(byName["auth-migrate"]);
+    }
+    const others = Object.keys(byName).filter((n) => !/^(auth|meetings|chat)-(deployment|migrate)$/.test(n));
+    // The TURN prober is our image too and follows the same tag.
     expect(others).toEqual(["turn-prober-deployment"]);
   });
 });

@@ -27,6 +27,7 @@ export async function startAuthServer(
     max: vars.DATABASE_POOL_MAX,
     applicationName: "gomeet-auth",
     registry: metrics.registry,
+    prepare: vars.DATABASE_PREPARE,
   });
   const redis = createRedis({ url: vars.REDIS_URL, logger, connectionName: "gomeet-auth" });
   const hasher = await createPasswordHasher(config.argon2);

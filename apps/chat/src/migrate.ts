@@ -16,12 +16,20 @@ export async function migrateShards(env: NodeJS.ProcessEnv = process.env): Promi
   let close: (() => Promise<void>) | undefined;
   let current = -1;
   try {
-    const { CHAT_SHARD_URLS } = parseEnv(
-      z.object({ CHAT_SHARD_URLS: chatEnvSchema.shape.CHAT_SHARD_URLS }),
+    const { CHAT_SHARD_URLS, DATABASE_PREPARE } = parseEnv(
+      z.object({
+        CHAT_SHARD_URLS: chatEnvSchema.shape.CHAT_SHARD_URLS,
+        DATABASE_PREPARE: chatEnvSchema.shape.DATABASE_PREPARE,
+      }),
       env,
       { secrets: ["CHAT_SHARD_URLS"] },
     );
-    const shards = openShards({ urls: CHAT_SHARD_URLS, max: 1, applicationName: "gomeet-chat-migrate" });
+    const shards = openShards({
+      urls: CHAT_SHARD_URLS,
+      max: 1,
+      applicationName: "gomeet-chat-migrate",
+      prepare: DATABASE_PREPARE,
+    });
     close = () => shards.close();
     for (const [index, sql] of shards.all().entries()) {
       current = index;

@@ -32,6 +32,7 @@ export async function startChatServer(
     max: vars.DATABASE_POOL_MAX,
     applicationName: "gomeet-chat",
     registry: metrics.registry,
+    prepare: vars.DATABASE_PREPARE,
   });
   const redis = createRedis({ url: vars.REDIS_URL, logger, connectionName: "gomeet-chat" });
   const subscriber = createRedis({ url: vars.REDIS_URL, logger, connectionName: "gomeet-chat-sub" });

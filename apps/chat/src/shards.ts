@@ -27,6 +27,8 @@ export function openShards(options: {
   max: number;
   applicationName: string;
   registry?: Registry;
+  /** postgres.js prepared statements; false behind PgBouncer in transaction mode (DATABASE_PREPARE). */
+  prepare?: boolean;
 }): ChatShards {
   const databases: Database[] = options.urls.map((url, index) =>
     createDatabase({
@@ -34,6 +36,7 @@ export function openShards(options: {
       max: options.max,
       applicationName: `${options.applicationName}-s${index}`,
       ...(options.registry ? { registry: options.registry } : {}),
+      ...(options.prepare === undefined ? {} : { prepare: options.prepare }),
     }),
   );
   const pools = databases.map((db) => db.sql);

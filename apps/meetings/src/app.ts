@@ -23,6 +23,7 @@ import type { MeetingsContext } from "./routes/context.ts";
 import { invitationRoutes } from "./routes/invitation-routes.ts";
 import { joinRoutes } from "./routes/join-routes.ts";
 import { meetingRoutes } from "./routes/meeting-routes.ts";
+import { membershipRoutes } from "./routes/membership-routes.ts";
 import { participantRoutes } from "./routes/participant-routes.ts";
 import { recordingRoutes } from "./routes/recording-routes.ts";
 import { webhookRoutes } from "./routes/webhook-routes.ts";
@@ -104,6 +105,7 @@ export function createMeetingsApp(deps: MeetingsAppDeps): MeetingsService {
     breakoutRoutes(ctx),
     recordingRoutes(ctx, recorder),
     webhookRoutes(ctx),
+    membershipRoutes(ctx),
   ]) {
     service.app.route("/", router);
   }

@@ -24,6 +24,7 @@ export async function startMeetingsServer(
     max: vars.DATABASE_POOL_MAX,
     applicationName: "gomeet-meetings",
     registry: metrics.registry,
+    prepare: vars.DATABASE_PREPARE,
   });
   const redis = createRedis({ url: vars.REDIS_URL, logger, connectionName: "gomeet-meetings" });
   const service = createMeetingsApp({ sql: db.sql, redis, config, logger, metrics });

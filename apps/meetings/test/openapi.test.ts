@@ -28,7 +28,12 @@ it("serves an OpenAPI document that lists exactly the routes the app answers", a
   expect(answered.size).toBeGreaterThanOrEqual(33);
   expect([...answered].filter((r) => !documented.has(r))).toEqual([]);
   expect([...documented].filter((o) => !answered.has(o))).toEqual([]);
-  for (const op of ["POST /v1/meetings/{id}/join", "POST /livekit/webhook", "POST /v1/invitations/accept"])
+  for (const op of [
+    "POST /v1/meetings/{id}/join",
+    "POST /livekit/webhook",
+    "POST /v1/invitations/accept",
+    "GET /internal/meetings/{id}/members/{userId}",
+  ])
     expect(documented).toContain(op);
   for (const [path, item] of Object.entries(doc.paths))
     for (const [method, op] of Object.entries(item))
@@ -36,6 +41,6 @@ it("serves an OpenAPI document that lists exactly the routes the app answers", a
   // Only the gateway's prefixes and the in-cluster routes (docs/gateway.md).
   for (const path of Object.keys(doc.paths))
     expect(path).toMatch(
-      /^\/v1\/(meetings|invitations)\b|^\/livekit\/webhook$|^\/(healthz|readyz|metrics|openapi\.json|docs)$/,
+      /^\/v1\/(meetings|invitations)\b|^\/livekit\/webhook$|^\/internal\/meetings\/\{id\}\/members\/\{userId\}$|^\/(healthz|readyz|metrics|openapi\.json|docs)$/,
     );
 });

@@ -77,6 +77,13 @@ export const logLevelVar = z
   .default("info");
 
 /** The variables every service reads. */
+/** `true` or `false` (exactly); anything else is refused with the rule. */
+export const booleanVar = (fallback: boolean) =>
+  z
+    .enum(["true", "false"], { error: "expected true or false" })
+    .default(fallback ? "true" : "false")
+    .transform((v) => v === "true");
+
 export const baseEnvSchema = z.object({
   PORT: portVar(8080),
   HOST: z.string().min(1).default("0.0.0.0"),
@@ -85,4 +92,10 @@ export const baseEnvSchema = z.object({
   TRUST_PROXY_HOPS: intVar(0, 0),
   /** How long graceful shutdown waits for in-flight requests before closing their connections. */
   SHUTDOWN_DRAIN_MS: intVar(10_000, 0),
+  /**
+   * postgres.js prepared statements. The stack connects through PgBouncer pools in transaction mode, where a
+   * statement prepared in one transaction is gone in the next, so it sets this to false (DigitalOcean pools:
+   * ../shared/reference/digitalocean.md §3.3).
+   */
+  DATABASE_PREPARE: booleanVar(true),
 });

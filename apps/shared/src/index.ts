@@ -12,7 +12,16 @@ export {
 } from "./app.ts";
 export { clientAddress } from "./client-ip.ts";
 export { createDatabase, type Database, type DatabaseOptions, type Queryable, type Sql } from "./database.ts";
-export { baseEnvSchema, EnvError, intVar, logLevelVar, parseEnv, portVar, urlVar } from "./env.ts";
+export {
+  baseEnvSchema,
+  booleanVar,
+  EnvError,
+  intVar,
+  logLevelVar,
+  parseEnv,
+  portVar,
+  urlVar,
+} from "./env.ts";
 export {
   createLogger,
   errorFields,

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { createDatabase } from "./database.ts";
-import { parseEnv, urlVar } from "./env.ts";
+import { booleanVar, parseEnv, urlVar } from "./env.ts";
 import { createLogger, errorFields } from "./logger.ts";
 import { runMigrations } from "./migrations.ts";
 
@@ -17,10 +17,17 @@ export async function migrateCommand(
   const logger = createLogger({ service: `${service}-migrate` });
   let close: (() => Promise<void>) | undefined;
   try {
-    const { DATABASE_URL } = parseEnv(z.object({ DATABASE_URL: urlVar(["postgres:", "postgresql:"]) }), env, {
-      secrets: ["DATABASE_URL"],
+    const { DATABASE_URL, DATABASE_PREPARE } = parseEnv(
+      z.object({ DATABASE_URL: urlVar(["postgres:", "postgresql:"]), DATABASE_PREPARE: booleanVar(true) }),
+      env,
+      { secrets: ["DATABASE_URL"] },
+    );
+    const db = createDatabase({
+      url: DATABASE_URL,
+      max: 1,
+      applicationName: `gomeet-${service}-migrate`,
+      prepare: DATABASE_PREPARE,
     });
-    const db = createDatabase({ url: DATABASE_URL, max: 1, applicationName: `gomeet-${service}-migrate` });
     close = () => db.close();
     const result = await runMigrations(db.sql, migrationsDir);
     for (const m of result.applied) logger.info("migration applied", { version: m.version, name: m.name });

@@ -26,7 +26,17 @@ describe("parseEnv", () => {
       LOG_LEVEL: "info",
       TRUST_PROXY_HOPS: 0,
       SHUTDOWN_DRAIN_MS: 10_000,
+      DATABASE_PREPARE: true,
     });
+  });
+
+  it("reads DATABASE_PREPARE as a strict boolean (the stack sets false behind PgBouncer)", () => {
+    const base = { DATABASE_URL: "postgres://u:p@db/x", API_SECRET: "s".repeat(32) };
+    expect(parseEnv(schema, { ...base, DATABASE_PREPARE: "false" }).DATABASE_PREPARE).toBe(false);
+    expect(parseEnv(schema, { ...base, DATABASE_PREPARE: "true" }).DATABASE_PREPARE).toBe(true);
+    expect(problems({ ...base, DATABASE_PREPARE: "no" })).toEqual([
+      'DATABASE_PREPARE: expected true or false, got "no"',
+    ]);
   });
 
   it("names the variable, the rule and the value of each problem", () => {
