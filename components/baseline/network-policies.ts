@@ -39,6 +39,14 @@ export interface NetworkPolicyInput {
   rtcTcpPort: number;
 }
 
+/**
+ * The metrics adapter (prometheus-adapter, chart value `listenPort`) listens on the admission-webhook port that
+ * the API server already reaches in `monitoring`, as metrics-server does by default (`--secure-port=10250`): the
+ * aggregation layer calls it for external.metrics.k8s.io and metrics.k8s.io on behalf of every HPA, and no second
+ * port is opened to addresses we do not own.
+ */
+export const METRICS_API_PORT = P.admissionWebhook;
+
 const ANYWHERE: Peer = { ipBlock: { cidr: "0.0.0.0/0" } };
 const SAME_NAMESPACE: Peer = { podSelector: {} };
 const namespace = (key: NamespaceKey): Peer => ({
@@ -193,7 +201,7 @@ export function platformNetworkPolicies(input: NetworkPolicyInput): PlatformNetw
     policy(
       "monitoring",
       "allow-operator-webhook",
-      "the API server calls the Prometheus operator's admission webhook",
+      "the API server calls the Prometheus operator's admission webhook and the metrics adapter",
       {
         ingress: [{ peers: [ANYWHERE], ports: tcp(P.admissionWebhook) }],
       },

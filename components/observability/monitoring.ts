@@ -8,6 +8,7 @@ import { type AlertChannels, alertmanagerInputFromChannels } from "./alert-recei
 import { renderAlertmanagerConfig } from "./alertmanager.ts";
 import { renderDashboardFiles } from "./dashboards/platform-dashboards.ts";
 import { EXPORTERS, exporterDeploymentSpec } from "./exporters.ts";
+import { MetricsAdapter } from "./metrics-adapter.ts";
 import {
   GRAFANA_DASHBOARD_LABEL,
   KUBE_PROMETHEUS_STACK_CHART,
@@ -83,6 +84,8 @@ export interface MonitoringArgs {
 export class Monitoring extends pulumi.ComponentResource {
   readonly grafanaAdminPassword: pulumi.Output<string>;
   readonly release: k8s.helm.v3.Release;
+  /** Serves the HPAs' External (gomeet_media_nodes_needed) and resource metrics from Prometheus. */
+  readonly metricsAdapter: MetricsAdapter;
 
   constructor(name: string, args: MonitoringArgs, opts?: pulumi.ComponentResourceOptions) {
     super("gomeet:observability:Monitoring", name, {}, opts);
@@ -165,6 +168,16 @@ export class Monitoring extends pulumi.ComponentResource {
       { parent: this, dependsOn: [...args.baseline, ...releaseDeps] },
     );
     const afterRelease = { parent: this, dependsOn: [this.release] };
+
+    this.metricsAdapter = new MetricsAdapter(
+      `${name}-metrics-adapter`,
+      {
+        highAvailability: args.highAvailability,
+        mediaNodesSource: { servicesNamespace: NAMESPACES.services, service: "meetings" },
+        dependsOn: [...args.baseline, this.release],
+      },
+      { parent: this },
+    );
 
     const dashboards = renderDashboardFiles({
       livekitJob: LIVEKIT_SCRAPE_JOB,
