@@ -1,5 +1,3 @@
-import type { NodePoolConfig } from "../../stacks/schema.ts";
-
 /**
  * How long Kubernetes waits after SIGTERM before killing a LiveKit pod: the Helm chart's 5 h, "ensuring Kubernetes
  * gives sufficient time for the pod to gracefully shut down" — a draining node keeps its rooms until the last
@@ -39,33 +37,6 @@ export function liveKitProbes(): { readiness: Probe; liveness: Probe } {
       periodSeconds: 20,
       timeoutSeconds: 5,
       failureThreshold: 6,
-    },
-  };
-}
-
-/**
- * The SFU's autoscaler, bounded by the media pool: one pod per node (required anti-affinity), so more replicas
- * than nodes would only sit Pending. Scale-up is quick; scale-down is slow because every removed pod drains for
- * up to LIVEKIT_DRAIN_SECONDS (livekit.md §4.3, livekit/livekit#1032).
- */
-export function liveKitScaling(pool: NodePoolConfig) {
-  return {
-    minReplicas: pool.minNodes,
-    maxReplicas: pool.maxNodes,
-    metrics: [
-      // The Helm chart's DigitalOcean example scales at 60 % CPU (livekit.md §3.2), leaving room below the
-      // node selector's 80 % skip threshold for rooms already placed.
-      {
-        type: "Resource",
-        resource: { name: "cpu", target: { type: "Utilization", averageUtilization: 60 } },
-      },
-    ],
-    behavior: {
-      scaleUp: { stabilizationWindowSeconds: 0, policies: [{ type: "Pods", value: 4, periodSeconds: 60 }] },
-      scaleDown: {
-        stabilizationWindowSeconds: 1_800,
-        policies: [{ type: "Pods", value: 1, periodSeconds: 600 }],
-      },
     },
   };
 }

@@ -7,15 +7,11 @@ import { dropletSize } from "../../infra/capacity/droplet-sizes.ts";
 import type { PlatformConfig } from "../../stacks/schema.ts";
 import { resourceName, type StackIdentity } from "../naming.ts";
 import { webRtcInboundRules } from "./firewall-rules.ts";
+import { liveKitScaling } from "./livekit-autoscaling.ts";
 import type { LiveKitTurnServer } from "./livekit-config.ts";
 import { renderLiveKitConfig } from "./livekit-config.ts";
 import { liveKitConfigInput } from "./livekit-settings.ts";
-import {
-  LIVEKIT_DRAIN_SECONDS,
-  liveKitProbes,
-  liveKitScaling,
-  UDP_BUFFER_BYTES,
-} from "./livekit-workload.ts";
+import { LIVEKIT_DRAIN_SECONDS, liveKitProbes, UDP_BUFFER_BYTES } from "./livekit-workload.ts";
 import { LIVEKIT_IMAGE, SYSCTL_IMAGE } from "./media-images.ts";
 import { dedicatedPodResources } from "./node-sizing.ts";
 import { MEDIA_PORTS } from "./platform-ports.ts";
