@@ -39,7 +39,7 @@ export function mediaNodeStartupSeconds(): number {
 
 /**
  * The meetings service's look-ahead (`MEETINGS_SCALE_LEAD_SECONDS`): nodes for a meeting are asked for this long
- * before it starts. 20 minutes is more than twice the start-up estimate above (≈ 7.5 min), so a Droplet that takes
+ * before it starts. 20 minutes is more than twice the start-up estimate above (435 s, about 7 min), so a Droplet that takes
  * twice the assumed time, or a second scale-up round, still lands before the first participant; with per-second
  * node billing (digitalocean.md "Worker nodes") the early node costs 20 minutes of one Droplet per meeting.
  */
