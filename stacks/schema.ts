@@ -69,10 +69,16 @@ const port = z
   .min(1, { message: "expected a port from 1 to 65535" })
   .max(65535, { message: "expected a port from 1 to 65535" });
 
-const portRange = z.strictObject({ min: port, max: port }).superRefine((r, ctx) => {
-  if (r.min > r.max)
-    ctx.addIssue({ code: "custom", path: ["min"], message: `expected min ≤ max (${r.max})` });
-});
+/** A refinement for `{ low, high }` pairs: reported on the low setting, naming the high one's value. */
+function lowAtMostHigh<L extends string, H extends string>(low: L, high: H) {
+  return (value: Record<L | H, number>, ctx: z.RefinementCtx) => {
+    if (value[low] > value[high]) {
+      ctx.addIssue({ code: "custom", path: [low], message: `expected ${low} ≤ ${high} (${value[high]})` });
+    }
+  };
+}
+
+const portRange = z.strictObject({ min: port, max: port }).superRefine(lowAtMostHigh("min", "max"));
 
 export const nodePoolSchema = z
   .strictObject({
@@ -80,15 +86,7 @@ export const nodePoolSchema = z
     minNodes: positiveInt("an integer ≥ 1 (DOKS pools always keep one node)"),
     maxNodes: positiveInt("an integer ≥ 1"),
   })
-  .superRefine((p, ctx) => {
-    if (p.minNodes > p.maxNodes) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["minNodes"],
-        message: `expected minNodes ≤ maxNodes (${p.maxNodes})`,
-      });
-    }
-  });
+  .superRefine(lowAtMostHigh("minNodes", "maxNodes"));
 export type NodePoolConfig = z.infer<typeof nodePoolSchema>;
 
 const replicaBounds = z
@@ -102,15 +100,7 @@ const replicaBounds = z
       .string()
       .regex(/^\d+(Mi|Gi)$/, { message: "expected a Kubernetes memory quantity such as 256Mi" }),
   })
-  .superRefine((r, ctx) => {
-    if (r.minReplicas > r.maxReplicas) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["minReplicas"],
-        message: `expected minReplicas ≤ maxReplicas (${r.maxReplicas})`,
-      });
-    }
-  });
+  .superRefine(lowAtMostHigh("minReplicas", "maxReplicas"));
 export type ServiceScaleConfig = z.infer<typeof replicaBounds>;
 
 const weekday = z.enum(
@@ -230,15 +220,7 @@ export const platformSchema = z.strictObject({
       minReplicas: nonNegativeInt("an integer ≥ 0"),
       maxReplicas: positiveInt("an integer ≥ 1"),
     })
-    .superRefine((r, ctx) => {
-      if (r.minReplicas > r.maxReplicas) {
-        ctx.addIssue({
-          code: "custom",
-          path: ["minReplicas"],
-          message: `expected minReplicas ≤ maxReplicas (${r.maxReplicas})`,
-        });
-      }
-    }),
+    .superRefine(lowAtMostHigh("minReplicas", "maxReplicas")),
   gateway: z.strictObject({
     loadBalancerNodes: positiveInt("an integer ≥ 1"),
     rateLimitPerMinute: positiveInt("an integer ≥ 1"),

@@ -4,6 +4,7 @@ import { AuthSigningKeys } from "../../components/apps/signing-keys.ts";
 import { NAMESPACES } from "../../components/baseline/namespaces.ts";
 import { PRIORITY_CLASSES } from "../../components/baseline/priority-classes.ts";
 import { imageReference } from "../../components/edge/registry.ts";
+import { MEDIA_SCALE_LEAD_SECONDS } from "../../components/media/livekit-autoscaling.ts";
 import type { PlatformConfig } from "../../stacks/schema.ts";
 import type { CloudLayer } from "./cloud.ts";
 import type { InClusterLayer } from "./in-cluster.ts";
@@ -97,6 +98,9 @@ export function createAppsLayer(
         RECORDINGS_S3_REGION: config.region,
         RECORDINGS_BUCKET: cloud.storage.recordingsBucket,
         MEETINGS_NODE_PARTICIPANTS: String(config.media.participantsPerMeeting),
+        // Scheduled meetings count towards the media fleet this long before they start: longer than a media node
+        // takes to join and serve (docs/capacity.md "Schedule-aware scaling").
+        MEETINGS_SCALE_LEAD_SECONDS: String(MEDIA_SCALE_LEAD_SECONDS),
       },
       secretEnv: {
         DATABASE_URL: cloud.postgres.connectionStrings.meetings,

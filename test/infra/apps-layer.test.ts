@@ -3,6 +3,7 @@ import { readAuthEnv } from "../../apps/auth/src/config.ts";
 import { readChatEnv } from "../../apps/chat/src/config.ts";
 import { readMeetingsEnv } from "../../apps/meetings/src/config.ts";
 import { migrationJobName } from "../../components/apps/workload-spec.ts";
+import { MEDIA_SCALE_LEAD_SECONDS } from "../../components/media/livekit-autoscaling.ts";
 import { diffPlans } from "../../infra/plan/diff.ts";
 import type { PlanGraph, PlannedResource } from "../../infra/plan/engine.ts";
 import { toPlanDocument } from "../../infra/plan/graph-json.ts";
@@ -180,6 +181,13 @@ describe.each(STACKS)("apps layer — $stack", ({ stack, environment }) => {
     )!;
     const egress = (spec(policy).egress as Json[])[0]!;
     expect((egress.ports as Json[]).map((p) => p.port)).toEqual([25061]);
+  });
+
+  it("tells meetings the media fleet's scaling lead time", () => {
+    const deployment = named(graph, "kubernetes:apps/v1:Deployment", "meetings-deployment");
+    const env = Object.fromEntries((container(deployment).env as Json[]).map((e) => [e.name, e.value]));
+    expect(env.MEETINGS_SCALE_LEAD_SECONDS).toBe(String(MEDIA_SCALE_LEAD_SECONDS));
+    expect(env.MEETINGS_NODE_PARTICIPANTS).toBe(String(config.media.participantsPerMeeting));
   });
 
   it("generates auth's ES256 signing key in the stack and never shows it", () => {

@@ -10,6 +10,7 @@ import { PUBLIC_MIDDLEWARES, PUBLIC_ROUTES } from "../../components/gateway/rout
 import { alertmanagerInputFromChannels } from "../../components/observability/alert-receivers.ts";
 import { renderAlertmanagerConfig } from "../../components/observability/alertmanager.ts";
 import { renderDashboardFiles } from "../../components/observability/dashboards/platform-dashboards.ts";
+import { PROMETHEUS_ADAPTER_CHART } from "../../components/observability/metrics-adapter.ts";
 import { KUBE_PROMETHEUS_STACK_CHART } from "../../components/observability/monitoring-chart.ts";
 import type { PlanGraph, PlannedResource } from "../../infra/plan/engine.ts";
 import { fakePublicIpv4 } from "../../infra/plan/fake-outputs.ts";
@@ -226,7 +227,7 @@ describe.each(STACKS)("in-cluster layer — $stack", ({ stack, environment, secr
   });
 
   it("pins every chart version", () => {
-    const pinned = [TRAEFIK_CHART, CERT_MANAGER_CHART, KUBE_PROMETHEUS_STACK_CHART];
+    const pinned = [TRAEFIK_CHART, CERT_MANAGER_CHART, KUBE_PROMETHEUS_STACK_CHART, PROMETHEUS_ADAPTER_CHART];
     for (const chart of pinned) {
       const r = release(graph, chart.chart);
       expect(r.inputs.version).toBe(chart.version);

@@ -3,8 +3,8 @@ import {
   baseEnvSchema,
   intVar,
   parseEnv,
-  parseRateLimitRule,
   type RateLimitRule,
+  rateLimitVar,
   urlVar,
 } from "../../shared/src/index.ts";
 import { type Argon2Params, checkArgon2Params } from "./passwords.ts";
@@ -30,19 +30,6 @@ export interface AuthConfig {
   argon2: Argon2Params;
 }
 
-const rateVar = (fallback: string) =>
-  z
-    .string()
-    .default(fallback)
-    .transform((text, ctx) => {
-      try {
-        return parseRateLimitRule(text);
-      } catch {
-        ctx.addIssue({ code: "custom", message: "expected LIMIT/WINDOW such as 20/1m, 5/30s or 100/1h" });
-        return z.NEVER;
-      }
-    });
-
 /** Every variable the auth server reads (documented in docs/services/auth.md). */
 export const authEnvSchema = baseEnvSchema
   .extend({
@@ -63,11 +50,11 @@ export const authEnvSchema = baseEnvSchema
     ),
     AUTH_REFRESH_IDLE_SECONDS: intVar(1800, 60),
     AUTH_REFRESH_ABSOLUTE_SECONDS: intVar(43_200, 60),
-    AUTH_RATE_LOGIN_IP: rateVar("20/1m"),
-    AUTH_RATE_LOGIN_ACCOUNT: rateVar("10/15m"),
-    AUTH_RATE_REGISTER_IP: rateVar("10/1h"),
-    AUTH_RATE_REFRESH_IP: rateVar("120/1m"),
-    AUTH_RATE_REFRESH_ACCOUNT: rateVar("30/1m"),
+    AUTH_RATE_LOGIN_IP: rateLimitVar("20/1m"),
+    AUTH_RATE_LOGIN_ACCOUNT: rateLimitVar("10/15m"),
+    AUTH_RATE_REGISTER_IP: rateLimitVar("10/1h"),
+    AUTH_RATE_REFRESH_IP: rateLimitVar("120/1m"),
+    AUTH_RATE_REFRESH_ACCOUNT: rateLimitVar("30/1m"),
     AUTH_ARGON2_MEMORY_KIB: intVar(19_456, 1),
     AUTH_ARGON2_TIME_COST: intVar(2, 1),
     AUTH_ARGON2_PARALLELISM: intVar(1, 1),

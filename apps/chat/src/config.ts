@@ -3,8 +3,8 @@ import {
   baseEnvSchema,
   intVar,
   parseEnv,
-  parseRateLimitRule,
   type RateLimitRule,
+  rateLimitVar,
   urlVar,
 } from "../../shared/src/index.ts";
 
@@ -42,19 +42,6 @@ export interface ChatLimits {
   signals: RateLimitRule;
 }
 
-const rateVar = (fallback: string) =>
-  z
-    .string()
-    .default(fallback)
-    .transform((text, ctx) => {
-      try {
-        return parseRateLimitRule(text);
-      } catch {
-        ctx.addIssue({ code: "custom", message: "expected LIMIT/WINDOW such as 20/10s or 100/1m" });
-        return z.NEVER;
-      }
-    });
-
 const postgresUrl = urlVar(["postgres:", "postgresql:"]);
 
 /** Every variable the chat server reads (documented in docs/services/chat.md). */
@@ -91,8 +78,8 @@ export const chatEnvSchema = baseEnvSchema.extend({
   CHAT_MEMBERSHIP_CACHE_MS: intVar(10_000, 0),
   CHAT_MAX_FRAME_BYTES: intVar(65_536, 1024),
   CHAT_MAX_MESSAGE_CHARS: intVar(4000, 1),
-  CHAT_RATE_MESSAGES: rateVar("20/10s"),
-  CHAT_RATE_SIGNALS: rateVar("30/10s"),
+  CHAT_RATE_MESSAGES: rateLimitVar("20/10s"),
+  CHAT_RATE_SIGNALS: rateLimitVar("30/10s"),
   CHAT_REPLAY_WINDOW: intVar(1000, 10),
   CHAT_RESUME_LIMIT: intVar(5000, 1),
   CHAT_HEARTBEAT_MS: intVar(30_000, 100),

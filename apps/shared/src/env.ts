@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { parseRateLimitRule } from "./rate-limit.ts";
 
 /** Thrown when the environment does not satisfy a service's schema; the message names every bad variable. */
 export class EnvError extends Error {
@@ -77,6 +78,20 @@ export const logLevelVar = z
   .default("info");
 
 /** The variables every service reads. */
+/** A rate-limit rule written `LIMIT/WINDOW` (`20/1m`, `5/30s`, `100/1h`), parsed to `{ limit, windowSeconds }`. */
+export const rateLimitVar = (fallback: string) =>
+  z
+    .string()
+    .default(fallback)
+    .transform((text, ctx) => {
+      try {
+        return parseRateLimitRule(text);
+      } catch {
+        ctx.addIssue({ code: "custom", message: "expected LIMIT/WINDOW such as 20/1m, 5/30s or 100/1h" });
+        return z.NEVER;
+      }
+    });
+
 /** `true` or `false` (exactly); anything else is refused with the rule. */
 export const booleanVar = (fallback: boolean) =>
   z

@@ -20,6 +20,7 @@ export {
   logLevelVar,
   parseEnv,
   portVar,
+  rateLimitVar,
   urlVar,
 } from "./env.ts";
 export {
