@@ -26,6 +26,7 @@ import { meetingRoutes } from "./routes/meeting-routes.ts";
 import { membershipRoutes } from "./routes/membership-routes.ts";
 import { participantRoutes } from "./routes/participant-routes.ts";
 import { recordingRoutes } from "./routes/recording-routes.ts";
+import { waitingRoomRoutes } from "./routes/waiting-room-routes.ts";
 import { webhookRoutes } from "./routes/webhook-routes.ts";
 
 export interface MeetingsAppDeps {
@@ -47,7 +48,7 @@ export function createMeetingsApp(deps: MeetingsAppDeps): MeetingsService {
   const service = createApp({
     service: "meetings",
     description:
-      "Meetings, invitations, joining (LiveKit tokens), participants, breakout rooms, recordings and the LiveKit webhook. Errors are application/problem+json.",
+      "Meetings, invitations, joining (LiveKit tokens) and the waiting room, participants, breakout rooms, recordings and the LiveKit webhook. Errors are application/problem+json.",
     logger,
     ...(deps.metrics ? { metrics: deps.metrics } : {}),
     readiness: [
@@ -73,7 +74,7 @@ export function createMeetingsApp(deps: MeetingsAppDeps): MeetingsService {
   );
   const joins = new Counter({
     name: "gomeet_meeting_joins_total",
-    help: "Join attempts by outcome (ok, full, denied, error).",
+    help: "Join attempts by outcome (ok, waiting, full, denied, error).",
     labelNames: ["outcome"],
     registers: [metrics.registry],
   });
@@ -101,6 +102,7 @@ export function createMeetingsApp(deps: MeetingsAppDeps): MeetingsService {
     meetingRoutes(ctx),
     invitationRoutes(ctx),
     joinRoutes(ctx),
+    waitingRoomRoutes(ctx),
     participantRoutes(ctx),
     breakoutRoutes(ctx),
     recordingRoutes(ctx, recorder),

@@ -3,11 +3,13 @@ import { breakoutOf } from "./breakouts-store.ts";
 import { type ClientSettings, clientSettingsFor } from "./client-settings.ts";
 import { mintJoinToken } from "./livekit-token.ts";
 import { type MediaPermissions, mediaPermissions } from "./media-permissions.ts";
-import type { MeetingRole } from "./meeting-roles.ts";
+import { bypassesWaitingRoom, type MeetingRole } from "./meeting-roles.ts";
 import { breakoutRoomName, mainRoomName, moveMeeting } from "./meetings-store.ts";
 import { type MeetingsContext, meetingForMember } from "./routes/context.ts";
+import { knock, queuePosition } from "./waiting-room-store.ts";
 
 export interface JoinResult {
+  kind: "joined";
   url: string;
   token: string;
   expiresAt: Date;
@@ -19,22 +21,60 @@ export interface JoinResult {
   clientSettings: ClientSettings;
 }
 
+/** The member is in the meeting's waiting room: no seat, no token, poll the join again. */
+export interface WaitingResult {
+  kind: "waiting";
+  position: number;
+  requestedAt: Date;
+}
+
+/** How long a waiting member should wait before polling again (also sent as Retry-After). */
+export const WAITING_POLL_SECONDS = 3;
+
 /**
  * A member's way into the meeting: a seat (atomic, see meeting-seats.ts), the room created on first use (so it
  * is placed and sized, see room-provisioner.ts), and a short-lived LiveKit token whose grants follow the
  * member's role, the meeting's mode and settings, and any live permission change. While breakout rooms are
  * open an assigned member's token is for their breakout room: self-hosted LiveKit cannot move participants
  * (services.md §5.3), so switching rooms is a new token and a reconnect.
+ *
+ * With the meeting's waiting room on, an attendee first waits (even before the meeting starts) until a moderator
+ * admits them; the admission is checked on every join, so polling this call is how a waiting client learns the
+ * decision. The seat is taken here, at the token step, not at admission: an admitted member who finds the meeting
+ * full is refused with `meeting_full` and keeps the admission for a later try.
  */
 export async function joinMeeting(
   ctx: MeetingsContext,
   meetingId: string,
   userId: string,
-): Promise<JoinResult> {
+): Promise<JoinResult | WaitingResult> {
   let { meeting, member } = await meetingForMember(ctx, meetingId, userId).catch((error: unknown) => {
     ctx.joins.inc({ outcome: "denied" });
     throw error;
   });
+  if (meeting.state === "ended" || meeting.state === "cancelled") {
+    ctx.joins.inc({ outcome: "denied" });
+    throw new ApiError(409, "meeting_over", `the meeting is ${meeting.state}`);
+  }
+  if (meeting.waitingRoom && !bypassesWaitingRoom(member.role)) {
+    const entry = await knock(ctx.sql, meetingId, userId);
+    if (entry.status === "denied") {
+      ctx.joins.inc({ outcome: "denied" });
+      throw new ApiError(
+        403,
+        "admission_denied",
+        "a host or co-host denied you entry from the waiting room of this meeting",
+      );
+    }
+    if (entry.status === "waiting") {
+      ctx.joins.inc({ outcome: "waiting" });
+      return {
+        kind: "waiting",
+        position: await queuePosition(ctx.sql, entry),
+        requestedAt: entry.requestedAt,
+      };
+    }
+  }
   const moderator = member.role === "host" || member.role === "co-host";
   if (meeting.state === "scheduled") {
     if (!moderator) {
@@ -80,6 +120,7 @@ export async function joinMeeting(
     });
     ctx.joins.inc({ outcome: "ok" });
     return {
+      kind: "joined",
       url: ctx.config.livekit.url,
       token,
       expiresAt,

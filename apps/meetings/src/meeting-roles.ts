@@ -13,3 +13,12 @@ export type MeetingMode = (typeof MEETING_MODES)[number];
 export function isModerator(role: MeetingRole): boolean {
   return role === "host" || role === "co-host";
 }
+
+/**
+ * Roles the waiting room lets straight in: the moderators who run it, and presenters, whom a moderator already
+ * chose by inviting them with that role (a webinar's speakers must not queue behind its audience). Attendees
+ * wait until a moderator admits them.
+ */
+export function bypassesWaitingRoom(role: MeetingRole): boolean {
+  return role !== "attendee";
+}

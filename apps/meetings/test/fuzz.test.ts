@@ -41,7 +41,9 @@ beforeAll(async () => {
   h = await startMeetingsHarness(inject("postgresAdminUrl"), "meetings_fuzz");
   host = await h.user();
   attendee = await h.user();
-  const scheduled = await scheduleMeeting(h, host, { settings: { recordingAllowed: true } });
+  const scheduled = await scheduleMeeting(h, host, {
+    settings: { recordingAllowed: true, waitingRoom: true },
+  });
   const live = await scheduleMeeting(h, host);
   await addMember(h, scheduled.id, host, attendee);
   await h.db.sql`update meetings set state = 'live' where id = ${live.id}`;

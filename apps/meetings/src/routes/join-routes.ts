@@ -1,8 +1,9 @@
-import { createRoute } from "@hono/zod-openapi";
+import { createRoute, z } from "@hono/zod-openapi";
 import { trackSourceToString } from "livekit-server-sdk";
 import { createRouter, problemResponseSpec } from "../../../shared/src/index.ts";
-import { joinMeeting } from "../meeting-join.ts";
+import { joinMeeting, WAITING_POLL_SECONDS } from "../meeting-join.ts";
 import { JoinResponseSchema, MeetingIdParams } from "../schemas.ts";
+import { WaitingJoinSchema } from "../waiting-room-schemas.ts";
 import { bearerSecurity, jsonResponse, type MeetingsContext, type MeetingsRouter } from "./context.ts";
 
 export function joinRoutes(ctx: MeetingsContext): MeetingsRouter {
@@ -19,8 +20,19 @@ export function joinRoutes(ctx: MeetingsContext): MeetingsRouter {
       request: { params: MeetingIdParams },
       responses: {
         200: jsonResponse("where and how to connect", JoinResponseSchema),
+        202: {
+          ...jsonResponse(
+            "the meeting has a waiting room and the caller (an attendee) waits for a host or co-host: poll again",
+            WaitingJoinSchema,
+          ),
+          headers: z.object({
+            "Retry-After": z.string().openapi({ description: "seconds until the next poll" }),
+          }),
+        },
         401: problemResponseSpec("no valid access token"),
-        403: problemResponseSpec("the caller was removed from the meeting"),
+        403: problemResponseSpec(
+          "the caller was removed from the meeting (participant_removed) or denied entry from its waiting room (admission_denied)",
+        ),
         404: problemResponseSpec("no such meeting, or the caller is not a member"),
         409: problemResponseSpec("the meeting is full, not started yet, or over"),
         422: problemResponseSpec("id is not a UUID"),
@@ -28,7 +40,22 @@ export function joinRoutes(ctx: MeetingsContext): MeetingsRouter {
       },
     }),
     async (c) => {
-      const joined = await joinMeeting(ctx, c.req.valid("param").id, c.get("principal").subject);
+      const meetingId = c.req.valid("param").id;
+      const joined = await joinMeeting(ctx, meetingId, c.get("principal").subject);
+      if (joined.kind === "waiting") {
+        c.header("Retry-After", String(WAITING_POLL_SECONDS));
+        return c.json(
+          {
+            status: "waiting" as const,
+            meetingId,
+            position: joined.position,
+            requestedAt: joined.requestedAt.toISOString(),
+            pollAfterSeconds: WAITING_POLL_SECONDS,
+            poll: { method: "POST" as const, path: `/v1/meetings/${meetingId}/join` },
+          },
+          202,
+        );
+      }
       const p = joined.permissions;
       return c.json(
         {
