@@ -67,6 +67,15 @@ function expectOpen(outcome: ChatSocket | UpgradeRefusal): ChatSocket {
   return outcome;
 }
 
+/** The refusal chat answered the upgrade with; an accepted socket fails the test (and is closed). */
+async function expectRefused(outcome: ChatSocket | UpgradeRefusal): Promise<UpgradeRefusal> {
+  if (outcome instanceof ChatSocket) {
+    await outcome.close();
+    throw new Error("chat accepted the socket: it was expected to refuse the upgrade");
+  }
+  return outcome;
+}
+
 interface JoinAnswer {
   url: string;
   token: string;
@@ -200,7 +209,7 @@ describe("a meeting through auth, meetings, chat and livekit-server", () => {
       (await call(plane.meetings.baseUrl, "GET", `/internal/meetings/${meetingId}/members/${stranger.id}`))
         .status,
     ).toBe(404);
-    expect(await openChat(stranger)).toEqual({ status: 403, refusal: "not_a_member" });
+    expect(await expectRefused(await openChat(stranger))).toEqual({ status: 403, refusal: "not_a_member" });
   });
 
   it("after the host removes the guest, meetings refuses the guest's join and chat a new socket", async () => {
@@ -220,7 +229,7 @@ describe("a meeting through auth, meetings, chat and livekit-server", () => {
       (await call(plane.meetings.baseUrl, "GET", `/internal/meetings/${meetingId}/members/${guest.id}`))
         .status,
     ).toBe(404);
-    expect(await openChat(guest)).toEqual({ status: 403, refusal: "not_a_member" });
+    expect(await expectRefused(await openChat(guest))).toEqual({ status: 403, refusal: "not_a_member" });
     // The host is untouched: still a member for chat.
     expectOpen(await openChat(host));
 
