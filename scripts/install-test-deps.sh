@@ -2,7 +2,8 @@
 # Installs every program the test suite drives, when it is missing:
 #   Debian: postgresql, redis-server, coturn (turnserver, turnutils_uclient), prometheus (promtool),
 #           prometheus-alertmanager (alertmanager, amtool), prometheus-node-exporter (metric names),
-#           cloud-init (schema check), openssl and iproute2 (test certificates, `ss`), time (benchmarks)
+#           cloud-init (schema check), openssl and iproute2 (test certificates, `ss`), time (benchmarks),
+#           pgbouncer (transaction-mode pool tests)
 #   Go:     livekit-server v1.13.5 (binary `server`, moved to .tools/bin/livekit-server)
 # Idempotent: a second run only checks. Needs root (or sudo) for apt-get.
 set -euo pipefail
