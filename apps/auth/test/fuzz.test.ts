@@ -1,5 +1,11 @@
 import fc from "fast-check";
 import { afterAll, beforeAll, expect, inject, it } from "vitest";
+import {
+  fieldValues,
+  type OpenApiOperation,
+  openApiOperations,
+  requestBodies,
+} from "../../shared/test/fuzz-input.ts";
 import { type AuthHarness, type SignedInUser, signUp, startAuthHarness } from "./harness.ts";
 
 /**
@@ -9,79 +15,32 @@ import { type AuthHarness, type SignedInUser, signUp, startAuthHarness } from ".
 let h: AuthHarness;
 let admin: SignedInUser;
 let member: SignedInUser;
-let operations: { method: string; path: string; bodyFields: string[] }[];
-
-interface Doc {
-  paths: Record<
-    string,
-    Record<
-      string,
-      { requestBody?: { content: Record<string, { schema: { $ref?: string; properties?: object } }> } }
-    >
-  >;
-  components: { schemas: Record<string, { properties?: object }> };
-}
+let operations: OpenApiOperation[];
 
 beforeAll(async () => {
   h = await startAuthHarness(inject("postgresAdminUrl"), {}, "auth_fuzz");
   admin = await signUp(h, { admin: true });
   member = await signUp(h);
-  const doc = (await (await h.request("/openapi.json")).json()) as Doc;
-  operations = Object.entries(doc.paths).flatMap(([path, item]) =>
-    Object.entries(item).map(([method, op]) => {
-      const schema = op.requestBody?.content["application/json"]?.schema;
-      const resolved = schema?.$ref
-        ? doc.components.schemas[schema.$ref.split("/").at(-1) as string]
-        : schema;
-      return { method: method.toUpperCase(), path, bodyFields: Object.keys(resolved?.properties ?? {}) };
-    }),
-  );
+  operations = openApiOperations(await (await h.request("/openapi.json")).json());
 });
 afterAll(async () => h.stop());
 
-const jsonValue = fc.jsonValue({ maxDepth: 3 });
-const fieldValue = fc.oneof(
-  fc.string(),
-  fc.string({ unit: "binary", maxLength: 40 }),
-  fc.string({ minLength: 250, maxLength: 3000 }),
-  fc.emailAddress(),
-  fc.uuid(),
-  fc.integer(),
-  fc.double(),
-  fc.boolean(),
-  fc.constant(null),
-  fc.array(jsonValue, { maxLength: 4 }),
-  fc.dictionary(fc.string({ maxLength: 8 }), jsonValue, { maxKeys: 3 }),
-);
-
+const fieldValue = fieldValues();
 const bodyOf = (fields: string[]) =>
-  fc.oneof(
-    fc
-      .dictionary(fc.constantFrom(...fields, "__proto__", "constructor", "extra"), fieldValue, { maxKeys: 5 })
-      .map((value) => ({
-        contentType: "application/json" as string | undefined,
-        body: JSON.stringify(value) as string | undefined,
-      })),
-    jsonValue.map((value) => ({ contentType: "application/json", body: JSON.stringify(value) })),
-    fc.record({
-      contentType: fc.constantFrom(
-        "application/json",
-        "application/json; charset=utf-8",
-        "text/plain",
-        "application/x-www-form-urlencoded",
-        "multipart/form-data; boundary=xyz",
-        "application/merge-patch+json",
-        undefined,
-      ),
-      body: fc.oneof(
-        fc.string(),
-        fc.string({ unit: "binary" }),
-        fc.constant('{"email":'),
-        fc.constant(undefined),
-      ),
-    }),
-    fc.constant({ contentType: "application/json", body: JSON.stringify({ pad: "x".repeat(70 * 1024) }) }),
-  );
+  requestBodies({
+    fields,
+    fieldValue,
+    contentTypes: [
+      "application/json; charset=utf-8",
+      "text/plain",
+      "application/x-www-form-urlencoded",
+      "multipart/form-data; boundary=xyz",
+      "application/merge-patch+json",
+      undefined,
+    ],
+    truncatedJson: '{"email":',
+    oversizedBytes: 70 * 1024,
+  });
 
 const pathParam = fc.oneof(
   fc.uuid(),
@@ -168,7 +127,7 @@ it("every operation survives malformed requests", async () => {
         query,
         authArb,
         forwardedFor,
-        bodyOf(op.bodyFields.length ? op.bodyFields : ["field"]),
+        bodyOf(op.bodyFields),
         async (param, q, a, xff, body) => {
           if (body.body)
             for (const m of body.body.matchAll(

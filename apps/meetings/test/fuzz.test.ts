@@ -1,6 +1,12 @@
 import fc from "fast-check";
 import { afterAll, beforeAll, expect, inject, it } from "vitest";
 import {
+  fieldValues,
+  type OpenApiOperation,
+  openApiOperations,
+  requestBodies,
+} from "../../shared/test/fuzz-input.ts";
+import {
   addMember,
   type MeetingsHarness,
   scheduleMeeting,
@@ -17,25 +23,7 @@ let h: MeetingsHarness;
 let host: User;
 let attendee: User;
 let meetingIds: string[];
-let operations: { method: string; path: string; bodyFields: string[] }[];
-
-interface Doc {
-  paths: Record<string, Record<string, { requestBody?: { content: Record<string, { schema: SchemaRef }> } }>>;
-  components: { schemas: Record<string, SchemaRef> };
-}
-interface SchemaRef {
-  $ref?: string;
-  properties?: Record<string, unknown>;
-  oneOf?: SchemaRef[];
-  anyOf?: SchemaRef[];
-}
-
-function fieldsOf(doc: Doc, schema: SchemaRef | undefined): string[] {
-  const resolved = schema?.$ref ? doc.components.schemas[schema.$ref.split("/").at(-1) as string] : schema;
-  if (!resolved) return [];
-  const variants = [...(resolved.oneOf ?? []), ...(resolved.anyOf ?? [])];
-  return [...Object.keys(resolved.properties ?? {}), ...variants.flatMap((v) => fieldsOf(doc, v))];
-}
+let operations: OpenApiOperation[];
 
 beforeAll(async () => {
   h = await startMeetingsHarness(inject("postgresAdminUrl"), "meetings_fuzz");
@@ -48,69 +36,30 @@ beforeAll(async () => {
   await addMember(h, scheduled.id, host, attendee);
   await h.db.sql`update meetings set state = 'live' where id = ${live.id}`;
   meetingIds = [scheduled.id, live.id];
-  const doc = (await (await h.request("/openapi.json")).json()) as Doc;
-  operations = Object.entries(doc.paths).flatMap(([path, item]) =>
-    Object.entries(item).map(([method, op]) => ({
-      method: method.toUpperCase(),
-      path,
-      bodyFields: [...new Set(fieldsOf(doc, op.requestBody?.content["application/json"]?.schema))],
-    })),
-  );
+  operations = openApiOperations(await (await h.request("/openapi.json")).json());
 });
 afterAll(async () => h.stop());
 
-const jsonValue = fc.jsonValue({ maxDepth: 3 });
-const fieldValue = fc.oneof(
-  fc.string(),
-  fc.string({ unit: "binary", maxLength: 40 }),
-  fc.string({ minLength: 250, maxLength: 3000 }),
-  fc.emailAddress(),
-  fc.uuid(),
-  fc.integer(),
-  fc.integer({ min: -5, max: 600 }),
-  fc.double(),
-  fc.boolean(),
-  fc.constant(null),
-  fc.constantFrom(
-    "meeting",
-    "webinar",
-    "link",
-    "email",
-    "manual",
-    "balanced",
-    "host",
-    "attendee",
-    "2030-01-01T00:00:00Z",
-  ),
-  fc.array(jsonValue, { maxLength: 4 }),
-  fc.dictionary(fc.string({ maxLength: 8 }), jsonValue, { maxKeys: 3 }),
-);
+const fieldValue = fieldValues([
+  "meeting",
+  "webinar",
+  "link",
+  "email",
+  "manual",
+  "balanced",
+  "host",
+  "attendee",
+  "2030-01-01T00:00:00Z",
+]);
 const bodyOf = (fields: string[]) =>
-  fc.oneof(
-    fc
-      .dictionary(fc.constantFrom(...fields, "__proto__", "constructor", "extra"), fieldValue, { maxKeys: 6 })
-      .map((value) => ({
-        contentType: "application/json" as string | undefined,
-        body: JSON.stringify(value) as string | undefined,
-      })),
-    jsonValue.map((value) => ({ contentType: "application/json", body: JSON.stringify(value) })),
-    fc.record({
-      contentType: fc.constantFrom(
-        "application/json",
-        "text/plain",
-        "application/webhook+json",
-        "multipart/form-data; boundary=x",
-        undefined,
-      ),
-      body: fc.oneof(
-        fc.string(),
-        fc.string({ unit: "binary" }),
-        fc.constant('{"title":'),
-        fc.constant(undefined),
-      ),
-    }),
-    fc.constant({ contentType: "application/json", body: JSON.stringify({ pad: "x".repeat(70 * 1024) }) }),
-  );
+  requestBodies({
+    fields,
+    fieldValue,
+    contentTypes: ["text/plain", "application/webhook+json", "multipart/form-data; boundary=x", undefined],
+    truncatedJson: '{"title":',
+    oversizedBytes: 70 * 1024,
+    maxKeys: 6,
+  });
 const pathParam = fc.oneof(
   fc.uuid(),
   fc.constantFrom("meeting:0", "meeting:1"),
@@ -162,30 +111,24 @@ it("every operation survives malformed requests", async () => {
   expect(operations.length).toBeGreaterThanOrEqual(30);
   for (const op of operations) {
     await fc.assert(
-      fc.asyncProperty(
-        pathParam,
-        query,
-        auth,
-        bodyOf(op.bodyFields.length ? op.bodyFields : ["field"]),
-        async (param, q, a, body) => {
-          const search = new URLSearchParams(q).toString();
-          const url = `${fill(op.path, param)}${search ? `?${search}` : ""}`;
-          const headers: Record<string, string> = {};
-          if (a === "host") headers.authorization = `Bearer ${host.token}`;
-          else if (a === "attendee") headers.authorization = `Bearer ${attendee.token}`;
-          else if (a !== undefined) headers.authorization = a;
-          if (body.contentType) headers["content-type"] = body.contentType;
-          const hasBody = op.method !== "GET" && body.body !== undefined;
-          await check(
-            await h.service.app.request(url, {
-              method: op.method,
-              headers,
-              ...(hasBody ? { body: body.body } : {}),
-            }),
-            `${op.method} ${url}`,
-          );
-        },
-      ),
+      fc.asyncProperty(pathParam, query, auth, bodyOf(op.bodyFields), async (param, q, a, body) => {
+        const search = new URLSearchParams(q).toString();
+        const url = `${fill(op.path, param)}${search ? `?${search}` : ""}`;
+        const headers: Record<string, string> = {};
+        if (a === "host") headers.authorization = `Bearer ${host.token}`;
+        else if (a === "attendee") headers.authorization = `Bearer ${attendee.token}`;
+        else if (a !== undefined) headers.authorization = a;
+        if (body.contentType) headers["content-type"] = body.contentType;
+        const hasBody = op.method !== "GET" && body.body !== undefined;
+        await check(
+          await h.service.app.request(url, {
+            method: op.method,
+            headers,
+            ...(hasBody ? { body: body.body } : {}),
+          }),
+          `${op.method} ${url}`,
+        );
+      }),
       { numRuns: 40 },
     );
   }
