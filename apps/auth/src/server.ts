@@ -1,12 +1,10 @@
-/** `tsx apps/auth/src/server.ts`: the auth HTTP server, configured from the environment (docs/services/auth.md). */
-import { fileURLToPath } from "node:url";
 import {
   createDatabase,
   createLogger,
   createRedis,
   createServiceMetrics,
-  errorFields,
   type RunningServer,
+  runServiceMain,
   startServer,
 } from "../../shared/src/index.ts";
 import { createAuthApp } from "./app.ts";
@@ -47,14 +45,4 @@ export async function startAuthServer(
   });
 }
 
-if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  try {
-    await startAuthServer();
-  } catch (error) {
-    const fields = errorFields(error);
-    process.stderr.write(
-      `${JSON.stringify({ time: new Date().toISOString(), level: "error", service: "auth", msg: "failed to start", ...fields })}\n`,
-    );
-    process.exit(1);
-  }
-}
+await runServiceMain("auth", import.meta.url, () => startAuthServer());

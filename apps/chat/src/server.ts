@@ -1,6 +1,5 @@
 /** `tsx apps/chat/src/server.ts`: the chat server, configured from the environment (docs/services/chat.md). */
 import type { AddressInfo } from "node:net";
-import { fileURLToPath } from "node:url";
 import { serve } from "@hono/node-server";
 import { WebSocketServer } from "ws";
 import {
@@ -9,6 +8,7 @@ import {
   createServiceMetrics,
   errorFields,
   type RunningServer,
+  runServiceMain,
 } from "../../shared/src/index.ts";
 import { createChatApp } from "./app.ts";
 import { chatConfigFromEnv, readChatEnv } from "./config.ts";
@@ -105,13 +105,4 @@ export async function startChatServer(
   return { port, shutdown };
 }
 
-if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  try {
-    await startChatServer();
-  } catch (error) {
-    process.stderr.write(
-      `${JSON.stringify({ time: new Date().toISOString(), level: "error", service: "chat", msg: "failed to start", ...errorFields(error) })}\n`,
-    );
-    process.exit(1);
-  }
-}
+await runServiceMain("chat", import.meta.url, () => startChatServer());

@@ -1,12 +1,10 @@
-/** `tsx apps/meetings/src/server.ts`: the meetings HTTP server, configured from the environment (docs/services/meetings.md). */
-import { fileURLToPath } from "node:url";
 import {
   createDatabase,
   createLogger,
   createRedis,
   createServiceMetrics,
-  errorFields,
   type RunningServer,
+  runServiceMain,
   startServer,
 } from "../../shared/src/index.ts";
 import { createMeetingsApp } from "./app.ts";
@@ -40,14 +38,4 @@ export async function startMeetingsServer(
   });
 }
 
-if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  try {
-    await startMeetingsServer();
-  } catch (error) {
-    const fields = errorFields(error);
-    process.stderr.write(
-      `${JSON.stringify({ time: new Date().toISOString(), level: "error", service: "meetings", msg: "failed to start", ...fields })}\n`,
-    );
-    process.exit(1);
-  }
-}
+await runServiceMain("meetings", import.meta.url, () => startMeetingsServer());

@@ -50,7 +50,7 @@ export {
 } from "./rate-limit.ts";
 export { createRedis, redisReady } from "./redis.ts";
 export { ProblemSchema, problemResponseSpec } from "./schemas.ts";
-export { type RunningServer, startServer } from "./server-lifecycle.ts";
+export { type RunningServer, runServiceMain, startServer } from "./server-lifecycle.ts";
 export {
   ACCESS_TOKEN_TYPE,
   CHAT_TICKET_AUDIENCE,

@@ -1,4 +1,5 @@
 import type { AddressInfo } from "node:net";
+import { fileURLToPath } from "node:url";
 import { serve } from "@hono/node-server";
 import type { ServiceApp } from "./app.ts";
 import { errorFields } from "./logger.ts";
@@ -66,4 +67,25 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   process.once("SIGTERM", () => void shutdown("SIGTERM"));
   process.once("SIGINT", () => void shutdown("SIGINT"));
   return { port, shutdown };
+}
+
+/**
+ * The body of a service's `server.ts` when run as a program: starts it, and when it cannot start (bad
+ * environment, unreachable key material) writes one JSON error line naming the problems — never a secret, see
+ * `errorFields` — and exits 1. Does nothing when the module is imported (tests import the start function).
+ */
+export async function runServiceMain(
+  service: string,
+  moduleUrl: string,
+  start: () => Promise<unknown>,
+): Promise<void> {
+  if (process.argv[1] !== fileURLToPath(moduleUrl)) return;
+  try {
+    await start();
+  } catch (error) {
+    process.stderr.write(
+      `${JSON.stringify({ time: new Date().toISOString(), level: "error", service, msg: "failed to start", ...errorFields(error) })}\n`,
+    );
+    process.exit(1);
+  }
 }
