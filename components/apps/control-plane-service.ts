@@ -126,7 +126,7 @@ export class ControlPlaneService extends pulumi.ComponentResource {
       },
       // A new tag is a new Job (the name carries it); Pulumi waits for it to complete, and a failed Job fails the
       // update before the Deployment below is touched.
-      { ...childOpts, dependsOn: [...args.dependsOn, secret], deleteBeforeReplace: false },
+      { ...childOpts, dependsOn: [...args.dependsOn, secret] },
     );
 
     const httpGet = (path: string) => ({ httpGet: { path, port: "http" } });
