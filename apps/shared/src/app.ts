@@ -1,5 +1,5 @@
 import { createRoute, type Hook, OpenAPIHono, z } from "@hono/zod-openapi";
-import type { Context } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { requestId } from "hono/request-id";
 import { matchedRoutes } from "hono/route";
@@ -20,6 +20,14 @@ export interface AppVariables {
 }
 export type AppEnv = { Variables: AppVariables };
 export type ServiceRouter = OpenAPIHono<AppEnv>;
+
+/**
+ * A readiness failure whose message is safe to show in the `/readyz` body (it names a cause and a runbook step,
+ * never a secret); any other error shows as "unavailable" there and in full only in the log.
+ */
+export class ReadinessFailure extends Error {
+  override name = "ReadinessFailure";
+}
 
 /** A dependency `/readyz` checks; `check` rejects (or times out) when the dependency is unusable. */
 export interface ReadinessCheck {
@@ -70,6 +78,24 @@ export function createRouter<E extends AppEnv = AppEnv>(): OpenAPIHono<E> {
     defaultHook: validationHook as unknown as Hook<unknown, E, string, undefined>,
   });
 }
+
+function declaresBody(c: Context): boolean {
+  const length = c.req.header("content-length");
+  if (length !== undefined) return length.trim() !== "0";
+  return c.req.header("transfer-encoding") !== undefined;
+}
+
+/**
+ * An answer given before the request body was read (a 413, a 401 ahead of the JSON, a 404 for a POST) leaves
+ * the rest of the body on the socket. The Node adapter drains it only for a short while before dropping the
+ * socket, so a keep-alive client would send its next request into a closing connection. Such answers say
+ * `Connection: close` instead: the client opens a fresh connection for the next request.
+ */
+const closeUnreadBodies: MiddlewareHandler<AppEnv> = async (c, next) => {
+  await next();
+  if (!declaresBody(c)) return;
+  if (c.res.status === 413 || !c.req.raw.bodyUsed) c.res.headers.set("connection", "close");
+};
 
 /** The route pattern that answered (never the raw path, so metric labels stay bounded). */
 function routeLabel(c: Context): string {
@@ -166,6 +192,7 @@ export function createApp(options: CreateAppOptions): ServiceApp {
       durationMs: Math.round(seconds * 10_000) / 10,
     });
   });
+  app.use(closeUnreadBodies);
   app.use(
     bodyLimit({
       maxSize: options.bodyLimitBytes ?? 64 * 1024,
@@ -209,7 +236,7 @@ export function createApp(options: CreateAppOptions): ServiceApp {
           checks[name] = "ok";
         } catch (error) {
           ready = false;
-          checks[name] = "unavailable";
+          checks[name] = error instanceof ReadinessFailure ? `unavailable: ${error.message}` : "unavailable";
           c.get("logger").warn("readiness check failed", { check: name, ...errorFields(error) });
         }
       }),

@@ -1,11 +1,21 @@
 /** The GoMeet service kit: what every service imports (see apps/shared/README.md). */
 export {
+  ACCESS_EVENTS_STREAM,
+  type AccessEvent,
+  MAX_CLOCK_SKEW_SECONDS,
+  publishAccessEvent,
+  REVOCATION_WINDOW_SECONDS,
+  type Revocation,
+  RevocationList,
+} from "./access-revocations.ts";
+export {
   type AppEnv,
   type AppVariables,
   type CreateAppOptions,
   createApp,
   createRouter,
   type ReadinessCheck,
+  ReadinessFailure,
   type ServiceApp,
   type ServiceRouter,
   validationHook,
@@ -23,6 +33,7 @@ export {
   rateLimitVar,
   urlVar,
 } from "./env.ts";
+export { appendEvent, StreamFollower, type StreamFollowerOptions } from "./event-stream.ts";
 export {
   createLogger,
   errorFields,
@@ -31,6 +42,13 @@ export {
   type LogLevel,
   type LogSink,
 } from "./logger.ts";
+export { luaScriptingReadiness, SCRIPTING_RUNBOOK } from "./lua-scripts.ts";
+export {
+  MEETING_EVENTS_STREAM,
+  type MeetingEvent,
+  parseMeetingEvent,
+  publishMeetingEvent,
+} from "./meeting-events.ts";
 export { createServiceMetrics, HTTP_DURATION_BUCKETS, type ServiceMetrics } from "./metrics.ts";
 export { migrateCommand } from "./migrate-command.ts";
 export { loadMigrations, type Migration, runMigrations } from "./migrations.ts";

@@ -7,6 +7,7 @@ import {
   type JWTPayload,
   jwtVerify,
 } from "jose";
+import { MAX_CLOCK_SKEW_SECONDS, type RevocationList } from "./access-revocations.ts";
 import type { AppEnv } from "./app.ts";
 import { ApiError } from "./problem.ts";
 
@@ -26,6 +27,8 @@ export interface Principal {
   tokenId: string;
   /** The refresh-token family (login session) the token was issued under, when it has one. */
   sessionId: string | undefined;
+  /** `iat`, epoch seconds. */
+  issuedAt: number;
   expiresAt: number;
   claims: JWTPayload;
 }
@@ -44,10 +47,15 @@ export interface TokenVerifierOptions {
   jwksCacheMaxAgeMs?: number;
   /** Shortest gap between two fetches triggered by unknown kids (default 30 s, jose's default). */
   jwksCooldownMs?: number;
+  /** Session ends and account disables published by auth; a token they match is refused (401). */
+  revocations?: RevocationList;
 }
 
 export interface TokenVerifier {
-  /** Verifies signature, algorithm, type, issuer, audience, expiry and not-before; throws a 401 ApiError. */
+  /**
+   * Verifies signature, algorithm, type, issuer, audience, expiry, not-before, an `iat` not more than
+   * MAX_CLOCK_SKEW_SECONDS ahead, and the revocations; throws a 401 ApiError.
+   */
   verify(token: string): Promise<Principal>;
 }
 
@@ -86,18 +94,37 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
           clockTolerance: options.clockToleranceSeconds ?? 5,
           requiredClaims: ["sub", "exp", "iat", "nbf", "jti"],
         });
+        const issuedAt = payload.iat as number;
+        const ahead = issuedAt - Math.floor(Date.now() / 1000);
+        if (ahead > MAX_CLOCK_SKEW_SECONDS) {
+          throw new ApiError(
+            401,
+            "invalid_token",
+            `token rejected: iat lies ${ahead} s in the future (at most ${MAX_CLOCK_SKEW_SECONDS} s of clock skew is accepted)`,
+            { headers: { "www-authenticate": `Bearer error="invalid_token"` } },
+          );
+        }
         const roles = Array.isArray(payload.roles)
           ? payload.roles.filter((r): r is string => typeof r === "string")
           : [];
-        return {
+        const principal: Principal = {
           subject: payload.sub as string,
           roles,
           tokenId: payload.jti as string,
           sessionId: typeof payload.sid === "string" ? payload.sid : undefined,
+          issuedAt,
           expiresAt: payload.exp as number,
           claims: payload,
         };
+        const revoked = options.revocations?.check(principal);
+        if (revoked) {
+          throw new ApiError(401, revoked.code, revoked.detail, {
+            headers: { "www-authenticate": `Bearer error="invalid_token"` },
+          });
+        }
+        return principal;
       } catch (error) {
+        if (error instanceof ApiError) throw error;
         const { code, detail } = describeFailure(error);
         throw new ApiError(401, code, detail, {
           headers: { "www-authenticate": `Bearer error="invalid_token"` },
