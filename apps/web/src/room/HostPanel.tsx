@@ -125,6 +125,8 @@ export function HostPanel({ meetingId, api, moderator, nameOf, onClose }: Props)
           const mic = participant.getTrackPublication(Track.Source.Microphone);
           const role = roleOf(participant);
           const name = nameOf(participant);
+          // TrackSource 3 is screen share in LiveKit's protocol.
+          const sharing = participant.permissions?.canPublishSources.includes(3) ?? false;
           return (
             <li key={participant.identity} data-testid="participant" data-identity={participant.identity}>
               <span>
@@ -147,14 +149,14 @@ export function HostPanel({ meetingId, api, moderator, nameOf, onClose }: Props)
                   )}
                   <button
                     type="button"
-                    aria-label={`Stop screen sharing for ${name}`}
+                    aria-label={`${sharing ? "Stop" : "Allow"} screen sharing for ${name}`}
                     onClick={() =>
                       void act(() =>
-                        api.setPermissions(meetingId, participant.identity, { canScreenShare: false }),
+                        api.setPermissions(meetingId, participant.identity, { canScreenShare: !sharing }),
                       )
                     }
                   >
-                    No screen share
+                    {sharing ? "Stop screen share" : "Allow screen share"}
                   </button>
                   <label>
                     <span className="visually-hidden">Role of {name}</span>
