@@ -7,11 +7,13 @@ import {
   createRateLimiter,
   createTokenVerifier,
   type Logger,
+  luaScriptingReadiness,
   requireAuth,
   type ServiceApp,
   type ServiceMetrics,
   type Sql,
 } from "../../shared/src/index.ts";
+import { AccessEventPublisher } from "./access-events.ts";
 import type { AuthConfig, AuthRateLimits } from "./config.ts";
 import type { PasswordHasher } from "./passwords.ts";
 import { accountRoutes } from "./routes/account-routes.ts";
@@ -47,6 +49,7 @@ export function createAuthApp(deps: AuthAppDeps): ServiceApp {
     readiness: [
       { name: "postgres", check: async () => await sql`select 1` },
       { name: "redis", check: () => redis.ping() },
+      luaScriptingReadiness(redis),
     ],
   });
   const { metrics } = service;
@@ -123,6 +126,7 @@ export function createAuthApp(deps: AuthAppDeps): ServiceApp {
     hasher: deps.hasher,
     limiters,
     loginFailures,
+    accessEvents: new AccessEventPublisher(redis, deps.logger, metrics.registry),
     publicJwks: deps.keys.publicJwks,
     requireSession,
     requireAdmin,

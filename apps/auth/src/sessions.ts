@@ -57,7 +57,8 @@ export async function startSession(
 
 export type RotationOutcome =
   | { kind: "rotated"; userId: string; sessionId: string; refreshToken: string }
-  | { kind: "unknown" | "ended" | "expired" | "reused" | "disabled" };
+  | { kind: "reused" | "disabled"; userId: string; sessionId: string; ended: boolean }
+  | { kind: "unknown" | "ended" | "expired" };
 
 /**
  * Exchanges a refresh token for a new one in one transaction. The presented token becomes used; presenting a
@@ -91,13 +92,13 @@ export async function rotateRefreshToken(
     if (!row) return { kind: "unknown" };
     if (row.revokedAt) return { kind: "ended" };
     if (row.usedAt) {
-      await revokeSession(tx, row.sessionId, "refresh_token_reuse");
-      return { kind: "reused" };
+      const ended = await revokeSession(tx, row.sessionId, "refresh_token_reuse");
+      return { kind: "reused", userId: row.userId, sessionId: row.sessionId, ended };
     }
     if (row.expired) return { kind: "expired" };
     if (row.disabled) {
-      await revokeSession(tx, row.sessionId, "user_disabled");
-      return { kind: "disabled" };
+      const ended = await revokeSession(tx, row.sessionId, "user_disabled");
+      return { kind: "disabled", userId: row.userId, sessionId: row.sessionId, ended };
     }
     await beforeRotate(row.userId);
     const refreshToken = newRefreshToken();
@@ -122,16 +123,16 @@ export async function revokeSession(
   return rows.length > 0;
 }
 
-/** Ends every open session of a user except `keep` (the caller's own, after a password change). */
+/** Ends every open session of a user except `keep` (the caller's own, after a password change); their ids. */
 export async function revokeUserSessions(
   sql: Queryable,
   userId: string,
   reason: RevokeReason,
   keep?: string,
-): Promise<number> {
-  const rows = await sql`update sessions set revoked_at = now(), revoked_reason = ${reason}
+): Promise<string[]> {
+  const rows = await sql<{ id: string }[]>`update sessions set revoked_at = now(), revoked_reason = ${reason}
     where user_id = ${userId} and revoked_at is null ${keep ? sql`and id <> ${keep}` : sql``} returning id`;
-  return rows.length;
+  return rows.map((row) => row.id);
 }
 
 /** A session is open while it has not been ended and is within both its idle and absolute lifetimes. */

@@ -53,15 +53,20 @@ export class TokenIssuer {
     });
   }
 
-  /** A ticket for one meeting's chat socket: `mid` is the meeting, `name` the display name chat shows. */
+  /**
+   * A ticket for one meeting's chat socket: `mid` is the meeting, `name` the display name chat shows, `sid` the
+   * session it was asked for under (chat closes the socket when that session ends).
+   */
   chatTicket(
     user: { id: string; roles: string[]; displayName: string },
     meetingId: string,
+    sessionId?: string,
   ): Promise<IssuedToken> {
     return this.sign(CHAT_TICKET_TYPE, CHAT_TICKET_AUDIENCE, this.options.chatTicketTtlSeconds, user.id, {
       roles: user.roles,
       mid: meetingId,
       name: user.displayName,
+      ...(sessionId !== undefined ? { sid: sessionId } : {}),
     });
   }
 }

@@ -438,7 +438,10 @@ describe("keys and operations", () => {
 
   it("reports ready with both dependencies and exposes the auth metrics", async () => {
     const ready = await h.request("/readyz");
-    expect(await ready.json()).toEqual({ status: "ok", checks: { postgres: "ok", redis: "ok" } });
+    expect(await ready.json()).toEqual({
+      status: "ok",
+      checks: { postgres: "ok", redis: "ok", lua_scripting: "ok" },
+    });
     await post("/v1/auth/login", { email: "nobody@example.com", password: "wrong password" });
     const text = await (await h.request("/metrics")).text();
     expect(

@@ -162,7 +162,7 @@ describe("server", () => {
       await waitFor("auth to answer /healthz", async () => (await fetch(`${base}/healthz`)).ok, 20_000);
       expect(await (await fetch(`${base}/readyz`)).json()).toEqual({
         status: "ok",
-        checks: { postgres: "ok", redis: "ok" },
+        checks: { postgres: "ok", redis: "ok", lua_scripting: "ok" },
       });
       const metrics = await (await fetch(`${base}/metrics`)).text();
       expect(

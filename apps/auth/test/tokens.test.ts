@@ -101,6 +101,19 @@ describe("refused tokens", () => {
     );
   });
 
+  it("issued in the future beyond the 60 s clock skew (iat an hour ahead, otherwise valid)", async () => {
+    const token = await signWith(
+      h.keys.current.privateKey,
+      goodHeader(),
+      claims({ iat: now() + 3600, nbf: now(), exp: now() + 3720 }),
+    );
+    await expectRefused(token);
+    const res = await h.request("/v1/users/me", { token });
+    expect(((await res.json()) as { detail: string }).detail).toMatch(
+      /iat lies \d+ s in the future \(at most 60 s of clock skew is accepted\)/,
+    );
+  });
+
   it("wrong audience", async () => {
     await expectRefused(await signWith(h.keys.current.privateKey, goodHeader(), claims({ aud: "chat" })));
     await expectRefused(

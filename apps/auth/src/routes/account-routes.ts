@@ -87,7 +87,13 @@ export function accountRoutes(ctx: AuthContext): AuthRouter {
         );
       }
       await updatePasswordHash(ctx.sql, account.id, await ctx.hasher.hash(body.newPassword));
-      await revokeUserSessions(ctx.sql, account.id, "password_changed", c.get("principal").sessionId);
+      const ended = await revokeUserSessions(
+        ctx.sql,
+        account.id,
+        "password_changed",
+        c.get("principal").sessionId,
+      );
+      await ctx.accessEvents.sessionsEnded(account.id, ended);
       return c.body(null, 204);
     },
   );
@@ -142,6 +148,7 @@ export function accountRoutes(ctx: AuthContext): AuthRouter {
       if (!(await revokeSession(ctx.sql, id, "ended_by_user", c.get("account").id))) {
         throw new ApiError(404, "session_not_found", `no open session ${id} for this user`);
       }
+      await ctx.accessEvents.sessionsEnded(c.get("account").id, [id]);
       return c.body(null, 204);
     },
   );
@@ -162,7 +169,11 @@ export function accountRoutes(ctx: AuthContext): AuthRouter {
     }),
     async (c) => {
       const account = c.get("account");
-      const issued = await ctx.tokens.chatTicket(account, c.req.valid("json").meetingId);
+      const issued = await ctx.tokens.chatTicket(
+        account,
+        c.req.valid("json").meetingId,
+        c.get("principal").sessionId,
+      );
       return c.json({ ticket: issued.token, expiresIn: issued.expiresIn }, 201, NO_STORE);
     },
   );

@@ -83,12 +83,13 @@ export function adminRoutes(ctx: AuthContext): AuthRouter {
       const { id } = c.req.valid("param");
       if (id === c.get("account").id)
         throw new ApiError(409, "cannot_disable_self", "an admin cannot disable their own account");
-      const user = await ctx.sql.begin(async (tx) => {
+      const { user, ended } = await ctx.sql.begin(async (tx) => {
         const updated = await setDisabled(tx, id, true);
-        await revokeUserSessions(tx, id, "user_disabled");
-        return updated;
+        return { user: updated, ended: await revokeUserSessions(tx, id, "user_disabled") };
       });
       if (!user) throw userNotFound(id);
+      await ctx.accessEvents.userDisabled(id);
+      await ctx.accessEvents.sessionsEnded(id, ended);
       return c.json(userView(user), 200);
     },
   );
@@ -159,7 +160,7 @@ export function adminRoutes(ctx: AuthContext): AuthRouter {
     async (c) => {
       const { id } = c.req.valid("param");
       if (!(await findUserById(ctx.sql, id))) throw userNotFound(id);
-      await revokeUserSessions(ctx.sql, id, "ended_by_admin");
+      await ctx.accessEvents.sessionsEnded(id, await revokeUserSessions(ctx.sql, id, "ended_by_admin"));
       return c.body(null, 204);
     },
   );

@@ -131,12 +131,14 @@ export function authRoutes(ctx: AuthContext): AuthRouter {
         return c.json(await tokenPair(ctx, user, outcome.sessionId, outcome.refreshToken), 200, NO_STORE);
       }
       case "reused":
+        if (outcome.ended) await ctx.accessEvents.sessionsEnded(outcome.userId, [outcome.sessionId]);
         throw new ApiError(
           401,
           "refresh_token_reused",
           "this refresh token was already used; its session has been ended",
         );
       case "disabled":
+        if (outcome.ended) await ctx.accessEvents.sessionsEnded(outcome.userId, [outcome.sessionId]);
         throw new ApiError(401, "account_disabled", "this account is disabled");
       default:
         throw new ApiError(
@@ -149,7 +151,8 @@ export function authRoutes(ctx: AuthContext): AuthRouter {
 
   router.openapi({ ...routes.logout, middleware: [ctx.requireSession] }, async (c) => {
     const sessionId = c.get("principal").sessionId;
-    if (sessionId) await revokeSession(ctx.sql, sessionId, "logout");
+    if (sessionId && (await revokeSession(ctx.sql, sessionId, "logout")))
+      await ctx.accessEvents.sessionsEnded(c.get("principal").subject, [sessionId]);
     return c.body(null, 204);
   });
 

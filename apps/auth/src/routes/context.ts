@@ -3,6 +3,7 @@ import type { MiddlewareHandler } from "hono";
 import type { JSONWebKeySet } from "jose";
 import type { Counter } from "prom-client";
 import type { AppVariables, RateLimiter, Sql } from "../../../shared/src/index.ts";
+import type { AccessEventPublisher } from "../access-events.ts";
 import type { AuthConfig, AuthRateLimits } from "../config.ts";
 import type { PasswordHasher } from "../passwords.ts";
 import type { TokenIssuer } from "../tokens.ts";
@@ -23,6 +24,8 @@ export interface AuthContext {
   hasher: PasswordHasher;
   limiters: Record<keyof AuthRateLimits, RateLimiter>;
   loginFailures: Counter<"reason">;
+  /** Session ends and account disables, for the services that only see tokens. */
+  accessEvents: AccessEventPublisher;
   publicJwks: JSONWebKeySet;
   /** Bearer access token valid, its session still open, its user not disabled. */
   requireSession: MiddlewareHandler<AuthEnv>;
