@@ -3,8 +3,10 @@
 #   Debian: postgresql, redis-server, coturn (turnserver, turnutils_uclient), prometheus (promtool),
 #           prometheus-alertmanager (alertmanager, amtool), prometheus-node-exporter (metric names),
 #           cloud-init (schema check), openssl and iproute2 (test certificates, `ss`), time (benchmarks),
-#           pgbouncer (transaction-mode pool tests)
+#           pgbouncer (transaction-mode pool tests), chromium (browser tests of the web app, test/web)
 #   Go:     livekit-server v1.13.5 (binary `server`, moved to .tools/bin/livekit-server)
+#   Go:     etcd, kube-apiserver, kube-controller-manager, kube-scheduler, kubectl, helm for the cluster tests
+#           (scripts/build-control-plane.sh into .tools/bin/; ~12 min from cold caches, seconds warm)
 # Idempotent: a second run only checks. Needs root (or sudo) for apt-get.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -26,6 +28,7 @@ command -v ss >/dev/null || need_apt+=(iproute2)
 command -v cloud-init >/dev/null || need_apt+=(cloud-init)
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need_apt+=(postgresql)
 [ -x /usr/sbin/pgbouncer ] || command -v pgbouncer >/dev/null || need_apt+=(pgbouncer)
+[ -x /usr/bin/chromium ] || need_apt+=(chromium)
 
 if [ "${#need_apt[@]}" -gt 0 ]; then
   log "apt-get install ${need_apt[*]}"
@@ -35,6 +38,9 @@ else
   log "Debian packages present"
 fi
 
+# v1.13.6 to v1.13.11 cannot be built from the Go module proxy: their go.mod replaces pion/webrtc, dtls and ice
+# with LiveKit's "-warp" forks, which `go install` refuses (replace directives) and which the proxy does not serve
+# (403 "This module version is not available") even when building inside the module. docs/media.md has the detail.
 LIVEKIT_VERSION=v1.13.5
 mkdir -p .tools/bin
 if [ -x .tools/bin/livekit-server ] && [ "$(cat .tools/livekit-version 2>/dev/null)" = "$LIVEKIT_VERSION" ]; then
@@ -50,3 +56,4 @@ else
   log "livekit-server $LIVEKIT_VERSION installed at .tools/bin/livekit-server"
 fi
 [ -x .tools/bin/actionlint ] && .tools/bin/actionlint -version 2>/dev/null | grep -qx 'v1.7.12' || { log "go install github.com/rhysd/actionlint/cmd/actionlint@v1.7.12"; go install github.com/rhysd/actionlint/cmd/actionlint@v1.7.12 && cp "$(go env GOPATH)/bin/actionlint" .tools/bin/actionlint; }
+bash scripts/build-control-plane.sh

@@ -1,7 +1,12 @@
 import { readFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import { dispose } from "@livekit/rtc-node";
-import { RoomServiceClient, type WebhookEvent, WebhookReceiver } from "livekit-server-sdk";
+import {
+  RoomServiceClient,
+  TrackSource as TrackSourceProto,
+  type WebhookEvent,
+  WebhookReceiver,
+} from "livekit-server-sdk";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freePort, waitFor } from "../support/processes.ts";
 import { type RunningCoturn, startCoturn } from "./support/coturn.ts";
@@ -12,11 +17,13 @@ import {
   startLiveKitNode,
 } from "./support/livekit-node.ts";
 import { runAudioPath } from "./support/rtc-participants.ts";
+import { CAMERA, SIMULCAST_LAYERS } from "./support/rtc-video.ts";
 import { liveKitInput, turnServerInput } from "./support/stack-inputs.ts";
 import { startTlsRedis, type TlsRedis } from "./support/tls-redis.ts";
+import { runVideoPath } from "./support/video-path.ts";
 
 /**
- * Two livekit-server v1.13.5 nodes started from the rendered staging livekit.yaml, sharing one TLS redis,
+ * Two livekit-server nodes (the version scripts/install-test-deps.sh installs) started from the rendered staging livekit.yaml, sharing one TLS redis,
  * with turn_servers pointing at a coturn started from the rendered turnserver.conf.
  */
 const base = liveKitInput("staging");
@@ -126,21 +133,70 @@ describe("two LiveKit nodes sharing one Valkey-compatible redis over TLS", () =>
     expect(result.audibleFrames).toBeGreaterThanOrEqual(50);
   });
 
-  it("carries the same audio through coturn when ICE is forced to relay, with credentials LiveKit minted", async () => {
+  it("forwards 720p simulcast video and audio across nodes; a subscriber asking for the low layer gets 320×180", async () => {
+    await new RoomServiceClient(nodeA.url, base.apiKey, base.apiSecret).createRoom({ name: "meeting-video" });
+    const high = `${CAMERA.width}x${CAMERA.height}`;
+    const low = `${SIMULCAST_LAYERS[0].width}x${SIMULCAST_LAYERS[0].height}`;
+    let serverLayers: { width: number; height: number }[] = [];
+    const [full, small] = await runVideoPath({
+      publisherUrl: nodeA.wsUrl,
+      subscribers: [
+        { url: nodeB.wsUrl, identity: "viewer-full" },
+        { url: nodeB.wsUrl, identity: "viewer-tile", quality: "low" },
+      ],
+      apiKey: base.apiKey,
+      apiSecret: base.apiSecret,
+      room: "meeting-video",
+      relayOnly: false,
+      // The full-size layer arrives once bandwidth estimation has ramped up (a few seconds on loopback).
+      done: ([f, t]) =>
+        (f?.videoFrames(high) ?? 0) >= 30 &&
+        (f?.audibleFrames ?? 0) >= 50 &&
+        (t?.sizes.slice(-30).every((size) => size === low) ?? false) &&
+        (t?.videoFrames(low) ?? 0) >= 30,
+      timeoutMs: 90_000,
+      whileFlowing: async () => {
+        const participants = await new RoomServiceClient(
+          nodeB.url,
+          base.apiKey,
+          base.apiSecret,
+        ).listParticipants("meeting-video");
+        const camera = participants
+          .find((p) => p.identity === "camera-publisher")
+          ?.tracks.find((t) => t.source === TrackSourceProto.CAMERA);
+        serverLayers = (camera?.layers ?? []).map((l) => ({ width: l.width, height: l.height }));
+      },
+    });
+    // The SFU registered exactly the three layers the web client publishes.
+    expect(serverLayers.sort((a, b) => a.width - b.width)).toEqual(
+      SIMULCAST_LAYERS.map(({ width, height }) => ({ width, height })),
+    );
+    // Every decoded frame has one of the published layer sizes.
+    const published = new Set(SIMULCAST_LAYERS.map((l) => `${l.width}x${l.height}`));
+    for (const media of [full, small]) {
+      for (const size of media?.framesBySize.keys() ?? []) expect(published).toContain(size);
+    }
+    expect(full?.videoFrames(high)).toBeGreaterThanOrEqual(30);
+    expect(small?.videoFrames(low)).toBeGreaterThanOrEqual(30);
+    expect(small?.sizes.slice(-30)).toEqual(Array(30).fill(low));
+  });
+
+  it("carries the same video and audio through coturn when ICE is forced to relay, with credentials LiveKit minted", async () => {
     await new RoomServiceClient(nodeB.url, base.apiKey, base.apiSecret).createRoom({ name: "meeting-relay" });
-    const result = await runAudioPath({
+    const [viewer] = await runVideoPath({
       publisherUrl: nodeB.wsUrl,
-      subscriberUrl: nodeA.wsUrl,
+      subscribers: [{ url: nodeA.wsUrl, identity: "relay-viewer" }],
       apiKey: base.apiKey,
       apiSecret: base.apiSecret,
       room: "meeting-relay",
       relayOnly: true,
-      wantFrames: 50,
-      timeoutMs: 45_000,
+      done: ([v]) => (v?.videoFrames() ?? 0) >= 30 && (v?.audibleFrames ?? 0) >= 50,
+      timeoutMs: 60_000,
     });
-    expect(result.audibleFrames).toBeGreaterThanOrEqual(50);
+    expect(viewer?.videoFrames()).toBeGreaterThanOrEqual(30);
+    expect(viewer?.audibleFrames).toBeGreaterThanOrEqual(50);
     // coturn (verbose) logs each authenticated allocation with the REST username LiveKit minted:
-    // "<expiry>:<participant sid>" (../shared/reference/livekit.md §7).
+    // "<expiry>:<participant sid>" (coturn's REST API scheme, https://github.com/coturn/coturn/blob/master/README.turnserver).
     const log = readFileSync(coturn.logFile, "utf8");
     const allocations = [
       ...log.matchAll(/user <(\d+):(PA_[A-Za-z0-9]+)>: incoming packet ALLOCATE processed, success/g),

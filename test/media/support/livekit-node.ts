@@ -15,7 +15,8 @@ export interface LoopbackSubstitutions {
   advertisedAddress?: LiveKitConfigInput["rtc"]["advertisedAddress"];
   /** Both ends of the test's WebRTC sessions live on 127.0.0.1. */
   loopbackCandidates?: boolean;
-  turn?: { port: number; sharedSecret: string };
+  /** coturn servers on 127.0.0.1 sharing one secret; several stand for a fleet of TURN droplets. */
+  turn?: { port: number; sharedSecret: string; morePorts?: number[] };
   webhookUrl?: string;
 }
 
@@ -49,7 +50,11 @@ export async function loopbackLiveKitInput(
         ? { ...base.turn, servers: base.turn.servers.map((s) => ({ ...s, host: "127.0.0.1" })) }
         : {
             ...base.turn,
-            servers: [{ host: "127.0.0.1", port: sub.turn.port, protocol: "udp" }],
+            servers: [sub.turn.port, ...(sub.turn.morePorts ?? [])].map((port) => ({
+              host: "127.0.0.1",
+              port,
+              protocol: "udp" as const,
+            })),
             sharedSecret: sub.turn.sharedSecret,
           },
     webhook: { urls: [sub.webhookUrl ?? "http://127.0.0.1:9/livekit/webhook"] },
@@ -64,6 +69,9 @@ export interface RunningLiveKitNode {
   wsUrl: string;
   metricsUrl: string;
   output(): string;
+  /** Sends a signal without waiting (SIGKILL: a crashed node; SIGTERM: LiveKit starts draining). */
+  signal(signal: NodeJS.Signals): void;
+  exited(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -110,6 +118,13 @@ export async function startLiveKitNode(input: LiveKitConfigInput): Promise<Runni
     wsUrl: `ws://127.0.0.1:${input.httpPort}`,
     metricsUrl: `http://127.0.0.1:${input.prometheusPort}/metrics`,
     output: server.output,
+    signal: (signal) => {
+      server.child.kill(signal);
+    },
+    exited: () =>
+      server.child.exitCode !== null || server.child.signalCode !== null
+        ? Promise.resolve()
+        : new Promise((resolve) => server.child.once("exit", () => resolve())),
     stop,
   };
 }
