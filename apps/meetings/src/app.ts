@@ -7,12 +7,16 @@ import {
   createApp,
   createTokenVerifier,
   type Logger,
+  luaScriptingReadiness,
+  MeetingEventFeed,
+  type RevocationList,
   requireAuth,
   type ServiceApp,
   type ServiceMetrics,
   type Sql,
 } from "../../shared/src/index.ts";
 import type { MeetingsConfig } from "./config.ts";
+import { MeetingAnnouncer } from "./meeting-announcements.ts";
 import { registerMediaNodesGauge } from "./media-nodes-needed.ts";
 import { MeetingRecorder } from "./meeting-recorder.ts";
 import { MeetingSeats } from "./meeting-seats.ts";
@@ -26,6 +30,7 @@ import { meetingRoutes } from "./routes/meeting-routes.ts";
 import { membershipRoutes } from "./routes/membership-routes.ts";
 import { participantRoutes } from "./routes/participant-routes.ts";
 import { recordingRoutes } from "./routes/recording-routes.ts";
+import { waitingDecisionRoutes } from "./routes/waiting-decision-routes.ts";
 import { waitingRoomRoutes } from "./routes/waiting-room-routes.ts";
 import { webhookRoutes } from "./routes/webhook-routes.ts";
 
@@ -35,6 +40,10 @@ export interface MeetingsAppDeps {
   config: MeetingsConfig;
   logger: Logger;
   metrics?: ServiceMetrics;
+  /** Session ends and account disables from auth (server.ts follows them); their tokens are refused. */
+  revocations?: RevocationList;
+  /** Meeting events from every replica (server.ts follows them); without it only this process's are heard. */
+  meetingEvents?: MeetingEventFeed;
 }
 
 export interface MeetingsService extends ServiceApp {
@@ -54,6 +63,9 @@ export function createMeetingsApp(deps: MeetingsAppDeps): MeetingsService {
     readiness: [
       { name: "postgres", check: async () => await sql`select 1` },
       { name: "redis", check: () => redis.ping() },
+      luaScriptingReadiness(redis),
+      ...(deps.revocations ? [deps.revocations.readiness()] : []),
+      ...(deps.meetingEvents ? [deps.meetingEvents.readiness()] : []),
     ],
   });
   const { metrics } = service;
@@ -84,7 +96,9 @@ export function createMeetingsApp(deps: MeetingsAppDeps): MeetingsService {
     jwks: config.auth.jwks as Parameters<typeof createTokenVerifier>[0]["jwks"],
     issuer: config.auth.issuer,
     audience: config.auth.audience,
+    ...(deps.revocations ? { revocations: deps.revocations } : {}),
   });
+  const meetingEvents = deps.meetingEvents ?? new MeetingEventFeed();
   const ctx: MeetingsContext = {
     sql,
     redis,
@@ -96,6 +110,8 @@ export function createMeetingsApp(deps: MeetingsAppDeps): MeetingsService {
     joins,
     requireUser: requireAuth(verifier) as MiddlewareHandler<AppEnv>,
     logger,
+    announcer: new MeetingAnnouncer(redis, meetingEvents, logger),
+    meetingEvents,
   };
   const recorder = new MeetingRecorder(egress, config.recordings);
   for (const router of [
@@ -103,6 +119,7 @@ export function createMeetingsApp(deps: MeetingsAppDeps): MeetingsService {
     invitationRoutes(ctx),
     joinRoutes(ctx),
     waitingRoomRoutes(ctx),
+    waitingDecisionRoutes(ctx),
     participantRoutes(ctx),
     breakoutRoutes(ctx),
     recordingRoutes(ctx, recorder),

@@ -3,6 +3,8 @@ import {
   createLogger,
   createRedis,
   createServiceMetrics,
+  MeetingEventFeed,
+  RevocationList,
   type RunningServer,
   runServiceMain,
   startServer,
@@ -25,7 +27,22 @@ export async function startMeetingsServer(
     prepare: vars.DATABASE_PREPARE,
   });
   const redis = createRedis({ url: vars.REDIS_URL, logger, connectionName: "gomeet-meetings" });
-  const service = createMeetingsApp({ sql: db.sql, redis, config, logger, metrics });
+  const revocations = new RevocationList();
+  revocations.follow({
+    connection: redis.duplicate({ connectionName: "gomeet-meetings-revocations" }),
+    logger,
+  });
+  const meetingEvents = new MeetingEventFeed();
+  meetingEvents.follow({ connection: redis.duplicate({ connectionName: "gomeet-meetings-events" }), logger });
+  const service = createMeetingsApp({
+    sql: db.sql,
+    redis,
+    config,
+    logger,
+    metrics,
+    revocations,
+    meetingEvents,
+  });
   service.reconciler.start(config.reconcileIntervalSeconds);
   logger.info("livekit", { apiUrl: config.livekit.apiUrl, url: config.livekit.url });
   return await startServer({
@@ -33,7 +50,13 @@ export async function startMeetingsServer(
     port: vars.PORT,
     host: vars.HOST,
     drainMs: vars.SHUTDOWN_DRAIN_MS,
-    onClose: [() => service.reconciler.stop(), () => db.close(), () => redis.quit()],
+    onClose: [
+      () => service.reconciler.stop(),
+      () => revocations.stop(),
+      () => meetingEvents.stop(),
+      () => db.close(),
+      () => redis.quit(),
+    ],
     exit: (code) => process.exit(code),
   });
 }

@@ -57,6 +57,8 @@ export class StreamFollower {
 
   constructor(private readonly options: StreamFollowerOptions) {
     this.redis = options.connection;
+    // Connection errors surface through the read loop, which logs and retries; no unhandled 'error' event.
+    this.redis.on("error", () => undefined);
   }
 
   /** Starts following; resolves once the replay window has been read (or rejects when `stop` comes first). */

@@ -46,6 +46,7 @@ export { luaScriptingReadiness, SCRIPTING_RUNBOOK } from "./lua-scripts.ts";
 export {
   MEETING_EVENTS_STREAM,
   type MeetingEvent,
+  MeetingEventFeed,
   parseMeetingEvent,
   publishMeetingEvent,
 } from "./meeting-events.ts";

@@ -3,8 +3,15 @@ import type { MiddlewareHandler } from "hono";
 import type { Redis } from "ioredis";
 import type { EgressClient, RoomServiceClient } from "livekit-server-sdk";
 import type { Counter } from "prom-client";
-import { ApiError, type AppEnv, type Logger, type Sql } from "../../../shared/src/index.ts";
+import {
+  ApiError,
+  type AppEnv,
+  type Logger,
+  type MeetingEventFeed,
+  type Sql,
+} from "../../../shared/src/index.ts";
 import type { MeetingsConfig } from "../config.ts";
+import type { MeetingAnnouncer } from "../meeting-announcements.ts";
 import type { MeetingSeats } from "../meeting-seats.ts";
 import { findMeeting, findMember, type MeetingRow, type MemberRow } from "../meetings-store.ts";
 import type { RoomProvisioner } from "../room-provisioner.ts";
@@ -23,6 +30,10 @@ export interface MeetingsContext {
   joins: Counter<"outcome">;
   requireUser: MiddlewareHandler<AppEnv>;
   logger: Logger;
+  /** Removals and waiting-room decisions, told to chat and the other replicas after they commit. */
+  announcer: MeetingAnnouncer;
+  /** Meeting events as this process hears them (its own at once, other replicas' through the stream). */
+  meetingEvents: MeetingEventFeed;
 }
 
 export const bearerSecurity = [{ bearerAuth: [] }];

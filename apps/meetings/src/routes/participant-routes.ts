@@ -99,6 +99,7 @@ export function participantRoutes(ctx: MeetingsContext): MeetingsRouter {
       if (userId === meeting.ownerId)
         throw new ApiError(409, "cannot_remove_host", "the meeting's host cannot be removed");
       await markRemoved(ctx.sql, id, userId);
+      await ctx.announcer.announce({ kind: "participant_removed", meetingId: id, userId });
       await ctx.sql`delete from breakout_assignments where meeting_id = ${id} and user_id = ${userId}`;
       await ctx.seats.release(id, userId);
       for (const p of await roomsOf(id, userId)) await evictFromRoom(ctx, p.roomName, userId);

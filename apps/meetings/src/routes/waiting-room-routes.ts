@@ -92,6 +92,13 @@ export function waitingRoomRoutes(ctx: MeetingsContext): MeetingsRouter {
       const { meeting } = await meetingForModerator(ctx, id, moderatorId, "admit from the waiting room");
       requireOpen(meeting, "admit from the waiting room");
       const admitted = await admitAllWaiting(ctx.sql, id, moderatorId);
+      for (const entry of admitted)
+        await ctx.announcer.announce({
+          kind: "waiting_decided",
+          meetingId: id,
+          userId: entry.userId,
+          status: "admitted",
+        });
       return c.json({ admitted: admitted.map(waitingEntryView) }, 200);
     },
   );
@@ -133,6 +140,8 @@ export function waitingRoomRoutes(ctx: MeetingsContext): MeetingsRouter {
               : `cannot deny userId ${userId}: they were already admitted; remove them with POST /v1/meetings/${id}/participants/${userId}/remove`,
             { errors: [{ field: "userId", message: `already ${outcome.entry.status}: ${userId}` }] },
           );
+        if (outcome.kind === "decided")
+          await ctx.announcer.announce({ kind: "waiting_decided", meetingId: id, userId, status: decision });
         return c.json(waitingEntryView(outcome.entry), 200);
       },
     );
