@@ -16,11 +16,14 @@ import {
   type Sql,
 } from "../../shared/src/index.ts";
 import type { MeetingsConfig } from "./config.ts";
-import { MeetingAnnouncer } from "./meeting-announcements.ts";
+import { LiveKitNodeRegistry } from "./livekit-node-registry.ts";
 import { registerMediaNodesGauge } from "./media-nodes-needed.ts";
+import { MeetingAnnouncer } from "./meeting-announcements.ts";
 import { MeetingRecorder } from "./meeting-recorder.ts";
 import { MeetingSeats } from "./meeting-seats.ts";
 import { ParticipantReconciler } from "./participant-reconciler.ts";
+import { RoomFailover } from "./room-failover.ts";
+import { RoomPrecreator } from "./room-precreator.ts";
 import { RoomProvisioner } from "./room-provisioner.ts";
 import { breakoutRoutes } from "./routes/breakout-routes.ts";
 import type { MeetingsContext } from "./routes/context.ts";
@@ -37,6 +40,8 @@ import { webhookRoutes } from "./routes/webhook-routes.ts";
 export interface MeetingsAppDeps {
   sql: Sql;
   redis: Redis;
+  /** LiveKit's own Redis, for its node registry; production shares one Valkey (database 0), so it defaults to `redis`. */
+  liveKitRedis?: Redis;
   config: MeetingsConfig;
   logger: Logger;
   metrics?: ServiceMetrics;
@@ -49,6 +54,8 @@ export interface MeetingsAppDeps {
 export interface MeetingsService extends ServiceApp {
   context: MeetingsContext;
   reconciler: ParticipantReconciler;
+  precreator: RoomPrecreator;
+  failover: RoomFailover;
 }
 
 /** The meetings service as a Hono app (server.ts serves it; tests call it directly or serve it on loopback). */
@@ -129,5 +136,19 @@ export function createMeetingsApp(deps: MeetingsAppDeps): MeetingsService {
     service.app.route("/", router);
   }
   const reconciler = new ParticipantReconciler({ sql, rooms, seats, logger });
-  return { ...service, context: ctx, reconciler };
+  const precreator = new RoomPrecreator({
+    sql,
+    provisioner,
+    logger,
+    metrics: metrics.registry,
+    options: { leadSeconds: config.precreateLeadSeconds ?? 0, graceSeconds: 900, batch: 200 },
+  });
+  const failover = new RoomFailover({
+    sql,
+    registry: new LiveKitNodeRegistry(deps.liveKitRedis ?? redis),
+    provisioner,
+    logger,
+    metrics: metrics.registry,
+  });
+  return { ...service, context: ctx, reconciler, precreator, failover };
 }

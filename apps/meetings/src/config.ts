@@ -28,6 +28,8 @@ export const meetingsEnvSchema = baseEnvSchema.extend({
   MEETINGS_RECONCILE_INTERVAL_SECONDS: maxInt(30, 1, 3600),
   MEETINGS_ROOM_EMPTY_TIMEOUT_SECONDS: maxInt(300, 10, 86_400),
   MEETINGS_ROOM_DEPARTURE_TIMEOUT_SECONDS: maxInt(20, 0, 3600),
+  MEETINGS_PRECREATE_LEAD_SECONDS: maxInt(600, 0, 86_400),
+  MEETINGS_FAILOVER_INTERVAL_MS: maxInt(1000, 200, 60_000),
   RECORDINGS_S3_ENDPOINT: urlVar(["https:", "http:"]).default("https://sgp1.digitaloceanspaces.com"),
   RECORDINGS_S3_REGION: z.string().min(1).default("sgp1"),
   RECORDINGS_BUCKET: z.string({ error: "is required" }).regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, {
@@ -75,6 +77,10 @@ export interface MeetingsConfig {
   roomEmptyTimeoutSeconds: number;
   roomDepartureTimeoutSeconds: number;
   reconcileIntervalSeconds: number;
+  /** Scheduled meetings starting within this many seconds get their room ahead (room-precreator.ts); 0 = off. */
+  precreateLeadSeconds?: number;
+  /** How often LiveKit's node registry is checked for rooms on a dead media node (room-failover.ts). */
+  failoverIntervalMs?: number;
   scaling: MediaScalingConfig;
   recordings: RecordingStorageConfig;
 }
@@ -98,6 +104,8 @@ export function meetingsConfigFromEnv(env: MeetingsEnv): MeetingsConfig {
     roomEmptyTimeoutSeconds: env.MEETINGS_ROOM_EMPTY_TIMEOUT_SECONDS,
     roomDepartureTimeoutSeconds: env.MEETINGS_ROOM_DEPARTURE_TIMEOUT_SECONDS,
     reconcileIntervalSeconds: env.MEETINGS_RECONCILE_INTERVAL_SECONDS,
+    precreateLeadSeconds: env.MEETINGS_PRECREATE_LEAD_SECONDS,
+    failoverIntervalMs: env.MEETINGS_FAILOVER_INTERVAL_MS,
     scaling: {
       largeMeetingThreshold: env.MEETINGS_LARGE_MEETING_THRESHOLD,
       nodeParticipants: env.MEETINGS_NODE_PARTICIPANTS,

@@ -11,6 +11,7 @@ import {
   stillConnected,
 } from "./participants-store.ts";
 import { advanceRecording, recordingStatusOf } from "./recordings-store.ts";
+import { PRECREATED_METADATA } from "./room-precreator.ts";
 import type { RoomProvisioner } from "./room-provisioner.ts";
 
 export interface WebhookDeps {
@@ -39,6 +40,14 @@ export function trackOf(info: { type: TrackType; source: TrackSource; muted: boo
   return { source: sources[info.source] ?? "unknown", type: types[info.type] ?? "data", muted: info.muted };
 }
 
+function precreated(metadata: string): boolean {
+  try {
+    return (JSON.parse(metadata) as Record<string, unknown>)[PRECREATED_METADATA] === "true";
+  } catch {
+    return false;
+  }
+}
+
 /**
  * Applies one verified LiveKit webhook. The event id is recorded in the same transaction as the state change,
  * so a replay is acknowledged without effect and a failed change is retried by LiveKit (services.md §5.1).
@@ -62,7 +71,8 @@ export async function applyWebhookEvent(deps: WebhookDeps, event: WebhookEvent):
       case "room_started":
         if (breakout === null && event.room) {
           await setRoomSid(tx, meetingId, event.room.sid);
-          await moveMeeting(tx, meetingId, "scheduled", "live");
+          // A room created ahead of the schedule (room-precreator.ts) is ready, not started: the host starts it.
+          if (!precreated(event.room.metadata)) await moveMeeting(tx, meetingId, "scheduled", "live");
         }
         return "applied";
       case "room_finished":

@@ -40,13 +40,22 @@ export class RoomProvisioner {
     private readonly logger: Logger,
   ) {}
 
-  /** The room's sid, creating the room first when it does not exist yet. */
-  async ensureRoom(name: string, capacity: number, metadata: Record<string, string>): Promise<string> {
+  /**
+   * The room's sid, creating the room first when it does not exist yet. `ahead` is for rooms created before the
+   * meeting starts (room-precreator.ts): a room nobody joined closes after its empty timeout, and joins skip
+   * creation while the mark lasts, so both must cover the time until the start.
+   */
+  async ensureRoom(
+    name: string,
+    capacity: number,
+    metadata: Record<string, string>,
+    ahead?: { emptyTimeoutSeconds: number; markMs: number },
+  ): Promise<string> {
     const known = await this.redis.get(createdKey(name));
     if (known) return known;
     const pending = this.inflight.get(name);
     if (pending) return await pending;
-    const creation = this.create(name, capacity, metadata).finally(() => this.inflight.delete(name));
+    const creation = this.create(name, capacity, metadata, ahead).finally(() => this.inflight.delete(name));
     this.inflight.set(name, creation);
     return await creation;
   }
@@ -56,19 +65,29 @@ export class RoomProvisioner {
     await this.redis.del(createdKey(name));
   }
 
-  private async create(name: string, capacity: number, metadata: Record<string, string>): Promise<string> {
+  private async create(
+    name: string,
+    capacity: number,
+    metadata: Record<string, string>,
+    ahead: { emptyTimeoutSeconds: number; markMs: number } | undefined,
+  ): Promise<string> {
     const large = capacity > this.options.largeMeetingThreshold;
     const lockToken = large ? await this.acquirePlacement(name) : undefined;
+    let placed = false;
     try {
+      // Another replica may have created the room while this one waited for the placement lock.
+      const known = lockToken ? await this.redis.get(createdKey(name)) : null;
+      if (known) return known;
       const room = await this.rooms.createRoom({
         name,
         // One extra slot for the hidden egress recorder of a room-composite recording.
         maxParticipants: capacity + 1,
-        emptyTimeout: this.options.emptyTimeoutSeconds,
+        emptyTimeout: ahead?.emptyTimeoutSeconds ?? this.options.emptyTimeoutSeconds,
         departureTimeout: this.options.departureTimeoutSeconds,
         metadata: JSON.stringify(metadata),
       });
-      await this.redis.set(createdKey(name), room.sid, "PX", CREATED_MARK_MS);
+      placed = true;
+      await this.redis.set(createdKey(name), room.sid, "PX", ahead?.markMs ?? CREATED_MARK_MS);
       this.logger.info("livekit room ready", { room: name, sid: room.sid, capacity, large });
       return room.sid;
     } catch (error) {
@@ -79,7 +98,8 @@ export class RoomProvisioner {
         { headers: { "retry-after": "2" } },
       );
     } finally {
-      if (lockToken) await this.holdPlacementForSpacing(lockToken);
+      if (lockToken)
+        await this.holdPlacementForSpacing(lockToken, placed ? this.options.placementSpacingMs : 1);
     }
   }
 
@@ -102,8 +122,8 @@ export class RoomProvisioner {
   }
 
   /** Keep the lock (only if still ours) until the nodes have published stats that include the new room. */
-  private async holdPlacementForSpacing(token: string): Promise<void> {
-    const spacing = Math.max(1, this.options.placementSpacingMs);
+  private async holdPlacementForSpacing(token: string, holdMs: number): Promise<void> {
+    const spacing = Math.max(1, holdMs);
     await this.redis.eval(
       "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end return 0",
       1,

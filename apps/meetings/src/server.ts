@@ -44,6 +44,8 @@ export async function startMeetingsServer(
     meetingEvents,
   });
   service.reconciler.start(config.reconcileIntervalSeconds);
+  service.precreator.start(5_000);
+  service.failover.start(config.failoverIntervalMs ?? 1_000);
   logger.info("livekit", { apiUrl: config.livekit.apiUrl, url: config.livekit.url });
   return await startServer({
     service,
@@ -52,6 +54,8 @@ export async function startMeetingsServer(
     drainMs: vars.SHUTDOWN_DRAIN_MS,
     onClose: [
       () => service.reconciler.stop(),
+      () => service.precreator.stop(),
+      () => service.failover.stop(),
       () => revocations.stop(),
       () => meetingEvents.stop(),
       () => db.close(),

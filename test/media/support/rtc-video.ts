@@ -76,20 +76,25 @@ export interface PublishedMedia {
   stop(): Promise<void>;
 }
 
-/** Publishes the camera (simulcast) and a 440 Hz microphone tone until `stop`. */
-export async function publishCameraAndMicrophone(room: Room): Promise<PublishedMedia> {
+/** Publishes the camera (simulcast; left out with `camera: false`) and a 440 Hz microphone tone until `stop`. */
+export async function publishCameraAndMicrophone(
+  room: Room,
+  options: { camera: boolean } = { camera: true },
+): Promise<PublishedMedia> {
   const participant = room.localParticipant;
   if (!participant) throw new Error("publishCameraAndMicrophone: the room is not connected");
   const video = new VideoSource(CAMERA.width, CAMERA.height);
   const videoTrack = LocalVideoTrack.createVideoTrack("camera", video);
-  const videoPublication = await participant.publishTrack(
-    videoTrack,
-    new TrackPublishOptions({
-      source: TrackSource.SOURCE_CAMERA,
-      simulcast: true,
-      videoEncoding: { maxBitrate: BigInt(CAMERA.maxBitrate), maxFramerate: CAMERA.fps },
-    }),
-  );
+  const videoPublication = options.camera
+    ? await participant.publishTrack(
+        videoTrack,
+        new TrackPublishOptions({
+          source: TrackSource.SOURCE_CAMERA,
+          simulcast: true,
+          videoEncoding: { maxBitrate: BigInt(CAMERA.maxBitrate), maxFramerate: CAMERA.fps },
+        }),
+      )
+    : undefined;
   const audio = new AudioSource(48_000, 1);
   const audioTrack = LocalAudioTrack.createAudioTrack("microphone", audio);
   const audioPublication = await participant.publishTrack(
@@ -98,7 +103,7 @@ export async function publishCameraAndMicrophone(room: Room): Promise<PublishedM
   );
   const pattern = new MovingPattern(CAMERA.width, CAMERA.height);
   const frames = setInterval(() => {
-    if (!video.closed) video.captureFrame(pattern.next());
+    if (options.camera && !video.closed) video.captureFrame(pattern.next());
   }, 1000 / CAMERA.fps);
   let sending = true;
   const tone = (async () => {
@@ -111,7 +116,7 @@ export async function publishCameraAndMicrophone(room: Room): Promise<PublishedM
     }
   })();
   return {
-    videoSid: videoPublication.sid ?? "",
+    videoSid: videoPublication?.sid ?? "",
     audioSid: audioPublication.sid ?? "",
     async stop() {
       clearInterval(frames);
