@@ -10,15 +10,19 @@ import {
   createRateLimiter,
   createTokenVerifier,
   type Logger,
+  luaScriptingReadiness,
+  type MeetingEventFeed,
+  type RevocationList,
   requireAuth,
   type ServiceApp,
   type ServiceMetrics,
 } from "../../shared/src/index.ts";
 import { ChatSession } from "./chat-session.ts";
 import type { ChatConfig } from "./config.ts";
-import { type ChatAppEnv, socketHandshake } from "./handshake.ts";
+import { type ChatAppEnv, type SocketGrant, socketHandshake } from "./handshake.ts";
 import { MeetingBus } from "./meeting-bus.ts";
 import { MembershipClient } from "./membership.ts";
+import { CLOSE } from "./protocol.ts";
 import { RoomRegistry } from "./rooms.ts";
 import { historyRoutes } from "./routes/history-routes.ts";
 import type { ChatShards } from "./shards.ts";
@@ -32,6 +36,10 @@ export interface ChatAppDeps {
   subscriber: Redis;
   /** Auth's JWKS URL, or its public key set in tests. */
   jwks: string | JSONWebKeySet;
+  /** Session ends and account disables from auth: their tickets and tokens are refused, their sockets closed. */
+  revocations?: RevocationList;
+  /** Removals from meetings: the participant's sockets in that meeting close, the cached membership goes. */
+  meetingEvents?: MeetingEventFeed;
   logger: Logger;
   metrics?: ServiceMetrics;
 }
@@ -55,7 +63,10 @@ export function createChatApp(deps: ChatAppDeps): ChatService {
     ...(deps.metrics ? { metrics: deps.metrics } : {}),
     readiness: [
       { name: "redis", check: () => redis.ping() },
+      luaScriptingReadiness(redis),
       ...shards.all().map((sql, i) => ({ name: `postgres_s${i}`, check: async () => await sql`select 1` })),
+      ...(deps.revocations ? [deps.revocations.readiness()] : []),
+      ...(deps.meetingEvents ? [deps.meetingEvents.readiness()] : []),
     ],
   });
   const { metrics } = service;
@@ -128,14 +139,46 @@ export function createChatApp(deps: ChatAppDeps): ChatService {
     issuer: config.authIssuer,
     audience: CHAT_TICKET_AUDIENCE,
     type: CHAT_TICKET_TYPE,
+    ...(deps.revocations ? { revocations: deps.revocations } : {}),
   });
   const accessVerifier = createTokenVerifier({
     jwks: deps.jwks,
     issuer: config.authIssuer,
     audience: config.accessAudience,
+    ...(deps.revocations ? { revocations: deps.revocations } : {}),
   });
 
   const sessions = new Set<ChatSession>();
+  const closeSockets = (match: (session: ChatSession) => boolean, code: number, reason: string) => {
+    for (const session of sessions) if (match(session)) session.end(code, reason);
+  };
+  const unsubscribe = [
+    deps.revocations?.onEvent((event) => {
+      if (event.kind === "session_ended")
+        closeSockets((s) => s.identity.sessionId === event.sessionId, CLOSE.sessionEnded, "session_ended");
+      else closeSockets((s) => s.identity.userId === event.userId, CLOSE.sessionEnded, "account_disabled");
+    }),
+    deps.meetingEvents?.onEvent((event) => {
+      if (event.kind !== "participant_removed") return;
+      membership.markRemoved(event.meetingId, event.userId);
+      closeSockets(
+        (s) => s.identity.meetingId === event.meetingId && s.identity.userId === event.userId,
+        CLOSE.removed,
+        "removed",
+      );
+    }),
+  ];
+  /** A removal or revocation that landed between the handshake's checks and the socket opening. */
+  const endedMeanwhile = (grant: SocketGrant): { code: number; reason: string } | undefined => {
+    if (membership.wasRemoved(grant.meetingId, grant.userId))
+      return { code: CLOSE.removed, reason: "removed" };
+    const revoked = deps.revocations?.check({
+      subject: grant.userId,
+      sessionId: grant.sessionId,
+      issuedAt: grant.issuedAt,
+    });
+    return revoked ? { code: CLOSE.sessionEnded, reason: revoked.code } : undefined;
+  };
   service.app.route(
     "/",
     historyRoutes({ shards, membership, requireAccessToken: requireAuth(accessVerifier) }),
@@ -161,6 +204,11 @@ export function createChatApp(deps: ChatAppDeps): ChatService {
           session = new ChatSession(socket, grant, sessionDeps);
           sessions.add(session);
           connections.inc();
+          const ended = endedMeanwhile(grant);
+          if (ended) {
+            session.end(ended.code, ended.reason);
+            return;
+          }
           const opened = session;
           opened.open(grant.lastSeq).catch((error) => {
             logger.error("socket open failed", { meetingId: grant.meetingId, error: String(error) });
@@ -201,6 +249,7 @@ export function createChatApp(deps: ChatAppDeps): ChatService {
       await Promise.all([...sessions].map((s) => s.drain()));
     },
     close() {
+      for (const stop of unsubscribe) stop?.();
       clearInterval(heartbeat);
       registry.close();
     },

@@ -38,6 +38,8 @@ export interface SessionIdentity {
   userId: string;
   name: string;
   role: MeetingRole;
+  /** The auth session the socket's ticket was issued under, when the ticket names one. */
+  sessionId?: string | undefined;
 }
 
 /** One participant's socket: reads client frames, writes acks, errors and the meeting's fan-out. */
@@ -46,6 +48,7 @@ export class ChatSession implements RoomMember {
   live = false;
   alive = true;
   private closed = false;
+  private ended = false;
   private draining = false;
   /** Durable work runs one frame at a time so a participant's messages keep their sending order. */
   private chain: Promise<void> = Promise.resolve();
@@ -93,6 +96,16 @@ export class ChatSession implements RoomMember {
     this.socket.close(code, reason);
     // The close frame waits behind everything queued; a consumer that never reads must still go.
     setTimeout(() => this.socket.terminate(), SLOW_CONSUMER_CLOSE_GRACE_MS).unref();
+  }
+
+  /**
+   * Ends the socket for good (removed from the meeting, or its session ended): nothing it sent that is not
+   * stored yet will be, and the close code tells the client not to resume (docs/services/chat.md).
+   */
+  end(code: number, reason: string): void {
+    if (this.closed) return;
+    this.ended = true;
+    this.cutOff(code, reason);
   }
 
   async open(lastSeq: number | undefined): Promise<void> {
@@ -154,6 +167,7 @@ export class ChatSession implements RoomMember {
   }
 
   onFrame(data: unknown): void {
+    if (this.closed) return;
     const parsed = parseClientFrame(data);
     if (!parsed.ok) {
       this.refuse(parsed.code, parsed.message, parsed.id ? { id: parsed.id } : {});
@@ -173,7 +187,7 @@ export class ChatSession implements RoomMember {
       return;
     }
     this.chain = this.chain
-      .then(() => this.handleDurable(frame))
+      .then(() => (this.ended ? undefined : this.handleDurable(frame)))
       .catch((error) => {
         this.deps.logger.error("frame failed", { error: String(error) });
         this.refuse("unavailable", "the message could not be stored: send it again", { id: frame.id });

@@ -10,6 +10,10 @@ export interface SocketGrant {
   name: string;
   role: MeetingRole;
   lastSeq: number | undefined;
+  /** The auth session the ticket was issued under (its end closes the socket). */
+  sessionId: string | undefined;
+  /** The ticket's `iat`: the socket is re-checked against the revocations when it opens. */
+  issuedAt: number;
 }
 
 export type ChatAppEnv = AppEnv & { Variables: AppEnv["Variables"] & { grant: SocketGrant } };
@@ -96,7 +100,15 @@ export function socketHandshake(options: HandshakeOptions): MiddlewareHandler<Ch
       const fresh = await options.redis.set(`gomeet:chat:ticket:${principal.tokenId}`, "1", "EX", ttl, "NX");
       if (fresh !== "OK") refuse(401, "ticket_reused", "ticket: already used; ask auth for a new one");
       const name = typeof principal.claims.name === "string" ? principal.claims.name : "participant";
-      c.set("grant", { meetingId, userId: principal.subject, name, role: membership.role, lastSeq });
+      c.set("grant", {
+        meetingId,
+        userId: principal.subject,
+        name,
+        role: membership.role,
+        lastSeq,
+        sessionId: principal.sessionId,
+        issuedAt: principal.issuedAt,
+      });
     } catch (error) {
       if (error instanceof ApiError) options.onRefused(error.code);
       throw error;

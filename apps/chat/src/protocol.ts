@@ -10,6 +10,10 @@ export const CLOSE = {
   serviceRestart: 1012,
   slowConsumer: 4008,
   heartbeatMissed: 4009,
+  /** The session the ticket was issued under ended, or the account was disabled: sign in again. */
+  sessionEnded: 4401,
+  /** A moderator removed the participant from the meeting: do not reconnect, the meeting is closed to them. */
+  removed: 4403,
 } as const;
 
 const clientId = z

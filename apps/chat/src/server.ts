@@ -7,6 +7,8 @@ import {
   createRedis,
   createServiceMetrics,
   errorFields,
+  MeetingEventFeed,
+  RevocationList,
   type RunningServer,
   runServiceMain,
 } from "../../shared/src/index.ts";
@@ -36,7 +38,16 @@ export async function startChatServer(
   });
   const redis = createRedis({ url: vars.REDIS_URL, logger, connectionName: "gomeet-chat" });
   const subscriber = createRedis({ url: vars.REDIS_URL, logger, connectionName: "gomeet-chat-sub" });
+  const revocations = new RevocationList();
+  revocations.follow({ connection: redis.duplicate({ connectionName: "gomeet-chat-revocations" }), logger });
+  const meetingEvents = new MeetingEventFeed();
+  meetingEvents.follow({
+    connection: redis.duplicate({ connectionName: "gomeet-chat-meeting-events" }),
+    logger,
+  });
   const service = createChatApp({
+    revocations,
+    meetingEvents,
     config,
     shards,
     redis,
@@ -88,7 +99,13 @@ export async function startChatServer(
       clearInterval(idleSweep);
       clearTimeout(forced);
       service.close();
-      for (const close of [() => subscriber.quit(), () => redis.quit(), () => shards.close()]) {
+      for (const close of [
+        () => revocations.stop(),
+        () => meetingEvents.stop(),
+        () => subscriber.quit(),
+        () => redis.quit(),
+        () => shards.close(),
+      ]) {
         try {
           await close();
         } catch (error) {
