@@ -17,12 +17,13 @@ import { redisConfigBlock, validateRedisConnection } from "./redis-connection.ts
 
 /**
  * Renders livekit.yaml for one SFU node. Every key below exists in livekit-server v1.13.5's `Config` (the
- * server decodes with `KnownFields`, so an unknown key is a startup error) — ../shared/reference/livekit.md §1.
+ * server decodes with `KnownFields`, so an unknown key is a startup error) — livekit-server's config-sample.yaml
+ * and pkg/config/config.go, https://github.com/livekit/livekit/blob/master/config-sample.yaml.
  * The rendered text carries the API secret, the Valkey password and the TURN shared secret: the component
  * must ship it in a Secret, never a ConfigMap.
  */
 
-/** How the node learns the address it advertises in ICE candidates (livekit.md §1.2 `use_external_ip`/`node_ip`). */
+/** How the node learns the address it advertises in ICE candidates (livekit-server config-sample.yaml `rtc.use_external_ip`, `rtc.node_ip`). */
 export type LiveKitAdvertisedAddress =
   /** Ask STUN servers (our own coturn fleet, so no third-party dependency) and self-validate the answer. */
   | { kind: "stun"; stunServers: string[] }
@@ -36,29 +37,29 @@ export interface LiveKitTurnServer {
 }
 
 export interface LiveKitConfigInput {
-  /** Signal + Twirp API port (livekit.md §1.1, default 7880). */
+  /** Signal + Twirp API port (livekit-server config-sample.yaml, default 7880). */
   httpPort: number;
   /** Empty ⇒ all interfaces, which hostNetwork pods need. */
   bindAddresses: string[];
   region: string;
   apiKey: string;
-  /** LiveKit logs an error for secrets shorter than 32 characters (livekit.md §1.1 `ValidateKeys`). */
+  /** LiveKit logs an error for secrets shorter than 32 characters (livekit-server pkg/config `ValidateKeys`). */
   apiSecret: string;
   redis: RedisConnection;
   rtc: {
-    /** ICE/TCP, default 7881; must be exposed on the node (livekit.md §1.2). */
+    /** ICE/TCP, default 7881; must be exposed on the node (livekit-server config-sample.yaml). */
     tcpPort: number;
-    /** ICE/UDP host-candidate range, 50000–60000 in production (livekit.md §1.2). */
+    /** ICE/UDP host-candidate range, 50000–60000 in production (livekit-server config-sample.yaml). */
     udpPortRange: PortRange;
     advertisedAddress: LiveKitAdvertisedAddress;
     /** Offer 127.0.0.1 candidates. Only for single-host test rigs; production leaves it off. */
     loopbackCandidates: boolean;
   };
-  /** The coturn fleet; LiveKit ≥ v1.9.10 mints coturn REST credentials from `secret` (livekit.md §1.2, §7). */
+  /** The coturn fleet; LiveKit ≥ v1.9.10 mints coturn REST credentials from `secret` (livekit-server config-sample.yaml, coturn README.turnserver). */
   turn: {
     servers: LiveKitTurnServer[];
     sharedSecret: string;
-    /** Credential lifetime handed to clients; LiveKit caps it at 86400 s (livekit.md §1.2). */
+    /** Credential lifetime handed to clients; LiveKit caps it at 86400 s (livekit-server config-sample.yaml). */
     credentialTtlSeconds: number;
   };
   room: {
@@ -69,15 +70,15 @@ export interface LiveKitConfigInput {
     autoCreate: boolean;
   };
   limit: {
-    /** Per-participant video subscriptions; extra subscriptions wait (livekit.md §1.6). */
+    /** Per-participant video subscriptions; extra subscriptions wait (livekit-server config-sample.yaml). */
     subscriptionLimitVideo: number;
     subscriptionLimitAudio: number;
-    /** Node-wide caps checked when a room already on the node admits a participant (livekit.md §1.6). */
+    /** Node-wide caps checked when a room already on the node admits a participant (livekit-server config-sample.yaml). */
     numTracks: number;
     bytesPerSec: number;
   };
   nodeSelector: {
-    /** Nodes above this CPU load are skipped unless every node is (livekit.md §1.7). */
+    /** Nodes above this CPU load are skipped unless every node is (livekit-server config-sample.yaml). */
     cpuLoadLimit: number;
   };
   webhook: { urls: string[] };
@@ -149,13 +150,13 @@ export function renderLiveKitConfig(input: LiveKitConfigInput): string {
     keys: { [input.apiKey]: input.apiSecret },
     // JSON logs for the cluster's log pipeline; pion kept at error because it is chatty at info.
     logging: { level: input.logLevel, json: true, pion_level: "error" },
-    // `prometheus.port` replaces the deprecated `prometheus_port` (livekit.md §1.1).
+    // `prometheus.port` replaces the deprecated `prometheus_port` (livekit-server config-sample.yaml).
     prometheus: { port: input.prometheusPort },
-    // Setting redis turns on multi-node routing (livekit.md §1.3).
+    // Setting redis turns on multi-node routing (livekit-server config-sample.yaml).
     redis: redisConfigBlock(input.redis),
     rtc: {
       tcp_port: input.rtc.tcpPort,
-      // A range wins over `udp_port` and gives each participant its own host-candidate ports (livekit.md §1.2).
+      // A range wins over `udp_port` and gives each participant its own host-candidate ports (livekit-server config-sample.yaml).
       port_range_start: input.rtc.udpPortRange.start,
       port_range_end: input.rtc.udpPortRange.end,
       ...(advertised.kind === "stun"
@@ -165,7 +166,7 @@ export function renderLiveKitConfig(input: LiveKitConfigInput): string {
       allow_tcp_fallback: true,
       congestion_control: { enabled: true, allow_pause: true },
       // `secret` makes LiveKit mint `<expiry>:<participant>` / base64(HMAC-SHA1) credentials per
-      // participant — the coturn REST scheme (livekit.md §1.2 `turn_servers[]`, §7).
+      // participant — the coturn REST scheme (livekit-server config-sample.yaml, coturn README.turnserver).
       turn_servers: input.turn.servers.map((server) => ({
         host: server.host,
         port: server.port,
@@ -180,7 +181,7 @@ export function renderLiveKitConfig(input: LiveKitConfigInput): string {
       empty_timeout: input.room.emptyTimeoutSeconds,
       departure_timeout: input.room.departureTimeoutSeconds,
     },
-    // The sample's "defaults" are not applied in code (0 = off), so every cap is written out (livekit.md §1.6).
+    // The sample's "defaults" are not applied in code (0 = off), so every cap is written out (livekit-server config-sample.yaml).
     limit: {
       num_tracks: input.limit.numTracks,
       bytes_per_sec: input.limit.bytesPerSec,
@@ -188,14 +189,14 @@ export function renderLiveKitConfig(input: LiveKitConfigInput): string {
       subscription_limit_audio: input.limit.subscriptionLimitAudio,
     },
     // One large meeting per node: skip saturated nodes, then prefer the node hosting the fewest rooms
-    // (livekit.md §1.7, §4.5).
+    // (livekit-server config-sample.yaml, LiveKit distributed-setup docs).
     node_selector: {
       kind: "cpuload",
       sort_by: "rooms",
       algorithm: "lowest",
       cpu_load_limit: input.nodeSelector.cpuLoadLimit,
     },
-    // The webhook is signed with one of `keys` (livekit.md §1.8).
+    // The webhook is signed with one of `keys` (livekit-server config-sample.yaml).
     webhook: { api_key: input.apiKey, urls: input.webhook.urls },
   };
   return stringify(config, { lineWidth: 0 });

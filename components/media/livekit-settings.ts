@@ -19,7 +19,7 @@ export interface LiveKitRuntimeValues {
 
 /**
  * Node-wide caps from the media node's size. The sample's documented defaults — 400 tracks per vCPU up to
- * 8000, 1 GB/s — are not applied in code (../shared/reference/livekit.md §1.6), so GoMeet writes them out,
+ * 8000, 1 GB/s — are not applied in code (livekit-server pkg/config/config.go, https://github.com/livekit/livekit), so GoMeet writes them out,
  * with bytes/s further capped at 80 % of the node's NIC (digitalocean.md §1.2: 10 or 2 Gbps).
  */
 export function nodeLimits(media: DropletSize): { numTracks: number; bytesPerSec: number } {
@@ -53,12 +53,12 @@ export function liveKitConfigInput(
     turn: {
       servers: runtime.turnServers,
       sharedSecret: runtime.turnSharedSecret,
-      // LiveKit's default credential lifetime (livekit.md §1.2 `turn_servers[].ttl`, §7).
+      // LiveKit's default credential lifetime (livekit-server config-sample.yaml, coturn README.turnserver).
       credentialTtlSeconds: 14_400,
     },
     room: {
       maxParticipants: config.media.participantsPerMeeting,
-      // LiveKit's defaults (livekit.md §1.5); rooms are created by the meetings service, never by a join.
+      // LiveKit's defaults (livekit-server config-sample.yaml); rooms are created by the meetings service, never by a join.
       emptyTimeoutSeconds: 300,
       departureTimeoutSeconds: 20,
       autoCreate: false,

@@ -1,7 +1,8 @@
 /**
- * Pinned images of the media layer. LiveKit matches the v1.13.5 binary the real-binary tests run
- * (test/media/, ../shared/reference/livekit.md §2: official image `livekit/livekit-server`); egress is the
- * latest tag in livekit.md's snapshot table (v1.14.1). Never `latest`: a media node restart ends meetings.
+ * Pinned images of the media layer. LiveKit matches the v1.13.5 binary the real-binary tests run (test/media/;
+ * official image `livekit/livekit-server`, https://hub.docker.com/r/livekit/livekit-server — v1.13.6 and later
+ * cannot be built from the Go module proxy, docs/media.md "livekit-server version"); egress is
+ * `livekit/egress` v1.14.1 (https://hub.docker.com/r/livekit/egress). Never `latest`: a media node restart ends meetings.
  */
 export const LIVEKIT_IMAGE = "livekit/livekit-server:v1.13.5";
 export const EGRESS_IMAGE = "livekit/egress:v1.14.1";

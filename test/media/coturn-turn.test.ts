@@ -28,7 +28,7 @@ afterAll(async () => {
   await coturn?.stop();
 });
 
-/** Flags and pitfalls from ../shared/reference/tools.md §1: `-y` (client-to-client) so loss is measured. */
+/** `-y` (client-to-client, turnutils_uclient(1)) so loss is measured. */
 async function allocateWithUclient(
   username: string,
   password: string,

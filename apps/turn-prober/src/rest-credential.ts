@@ -3,7 +3,7 @@ import { createHmac } from "node:crypto";
 /**
  * A coturn REST API credential: username "<expiry unix seconds>:<label>", password
  * base64(HMAC-SHA1(shared secret, username)). coturn treats the timestamp as an expiry, and LiveKit ≥ v1.9.10
- * mints exactly this for `turn_servers[].secret` (../shared/reference/livekit.md §7).
+ * mints exactly this for `turn_servers[].secret` (coturn README.turnserver `--use-auth-secret`, https://github.com/coturn/coturn/blob/master/README.turnserver).
  */
 export interface TurnRestCredential {
   username: string;

@@ -7,7 +7,8 @@ import { mintTurnRestCredential } from "./rest-credential.ts";
 /**
  * TURN prober: every interval, a real allocation against every configured coturn with a freshly minted REST
  * credential; results exported at /metrics. Runs in the cluster because coturn (Debian build) has no
- * exporter of its own (../shared/reference/tools.md §1).
+ * exporter of its own (its `--prometheus` option needs libprom, which Debian's 4.6.1 build
+ * lacks: `turnserver --prometheus` exits with "unrecognized option").
  */
 const config = loadProberConfig(process.env);
 const metrics = createProbeMetrics();

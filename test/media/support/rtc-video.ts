@@ -76,10 +76,10 @@ export interface PublishedMedia {
   stop(): Promise<void>;
 }
 
-/** Publishes the camera (simulcast; left out with `camera: false`) and a 440 Hz microphone tone until `stop`. */
+/** Publishes the camera (simulcast) and a 440 Hz microphone tone until `stop`; either can be left out. */
 export async function publishCameraAndMicrophone(
   room: Room,
-  options: { camera: boolean } = { camera: true },
+  options: { camera: boolean; microphone?: boolean } = { camera: true },
 ): Promise<PublishedMedia> {
   const participant = room.localParticipant;
   if (!participant) throw new Error("publishCameraAndMicrophone: the room is not connected");
@@ -97,15 +97,18 @@ export async function publishCameraAndMicrophone(
     : undefined;
   const audio = new AudioSource(48_000, 1);
   const audioTrack = LocalAudioTrack.createAudioTrack("microphone", audio);
-  const audioPublication = await participant.publishTrack(
-    audioTrack,
-    new TrackPublishOptions({ source: TrackSource.SOURCE_MICROPHONE }),
-  );
+  const microphone = options.microphone ?? true;
+  const audioPublication = microphone
+    ? await participant.publishTrack(
+        audioTrack,
+        new TrackPublishOptions({ source: TrackSource.SOURCE_MICROPHONE }),
+      )
+    : undefined;
   const pattern = new MovingPattern(CAMERA.width, CAMERA.height);
   const frames = setInterval(() => {
     if (options.camera && !video.closed) video.captureFrame(pattern.next());
   }, 1000 / CAMERA.fps);
-  let sending = true;
+  let sending = microphone;
   const tone = (async () => {
     let t = 0;
     while (sending) {
@@ -117,7 +120,7 @@ export async function publishCameraAndMicrophone(
   })();
   return {
     videoSid: videoPublication?.sid ?? "",
-    audioSid: audioPublication.sid ?? "",
+    audioSid: audioPublication?.sid ?? "",
     async stop() {
       clearInterval(frames);
       sending = false;
