@@ -46,10 +46,18 @@ export class TokenIssuer {
     return { token, expiresIn: ttlSeconds };
   }
 
-  accessToken(user: { id: string; roles: string[] }, sessionId: string): Promise<IssuedToken> {
+  /**
+   * `email` is the address the account is registered with (stored normalized); meetings checks it against the
+   * address an email invitation was sent to.
+   */
+  accessToken(
+    user: { id: string; roles: string[]; email?: string },
+    sessionId: string,
+  ): Promise<IssuedToken> {
     return this.sign(ACCESS_TOKEN_TYPE, this.options.audience, this.options.accessTokenTtlSeconds, user.id, {
       roles: user.roles,
       sid: sessionId,
+      ...(user.email !== undefined ? { email: user.email } : {}),
     });
   }
 

@@ -8,12 +8,15 @@ export interface BreakoutRoom {
   members: string[];
 }
 
-/** Replaces the meeting's breakout rooms with `count` new ones (only while they are closed). */
+/**
+ * Replaces the meeting's breakout rooms (and so their assignments) with `count` new ones. The caller holds the
+ * meeting row's lock in the same transaction (see breakout-routes.ts): two replacements running side by side
+ * would each delete the old rooms and then insert the same room numbers.
+ */
 export async function createBreakoutRooms(sql: Queryable, meetingId: string, count: number): Promise<void> {
   await sql`delete from breakout_rooms where meeting_id = ${meetingId}`;
-  for (let n = 1; n <= count; n++) {
-    await sql`insert into breakout_rooms (meeting_id, number, name) values (${meetingId}, ${n}, ${`Room ${n}`})`;
-  }
+  await sql`insert into breakout_rooms (meeting_id, number, name)
+    select ${meetingId}, n, 'Room ' || n from generate_series(1, ${count}::int) as n`;
 }
 
 export async function listBreakoutRooms(sql: Queryable, meetingId: string): Promise<BreakoutRoom[]> {

@@ -77,14 +77,29 @@ export async function revokeInvitation(
 }
 
 /**
- * Redeems a code for `userId`: one use is counted atomically (the conditional update cannot exceed the limit
- * under concurrency), and the member gets the invitation's role unless they already hold a higher one.
+ * How auth stores and compares addresses (apps/auth/src/users.ts `normalizeEmail`): trimmed and lower-cased.
+ * An email invitation matches an account when both normalize to the same string.
+ */
+export function normalizeEmail(email: string): string {
+  return email.trim().toLowerCase();
+}
+
+/**
+ * Redeems a code for `userId` inside the caller's transaction.
+ *
+ * - An email invitation is bound to its address: `accountEmail` (the `email` claim auth puts in the access
+ *   token, the address the account is registered with) must match it, or the code is refused.
+ * - One use per user: the membership row is inserted first and its primary key (meeting, user) decides who
+ *   redeems; a concurrent acceptance by the same user waits for that row and then finds the member it made, so
+ *   it consumes nothing. A member who joined some other way consumes nothing either.
+ * - Uses never exceed the limit: the use is counted by a conditional update; when none is left the
+ *   transaction (and the membership it started) is rolled back.
  * A member who was removed stays removed.
  */
 export async function acceptInvitation(
   sql: Queryable,
   code: string,
-  userId: string,
+  user: { id: string; email: string | undefined },
 ): Promise<{ invitation: InvitationRow; role: string }> {
   const [found] = await sql.unsafe<(InvitationRow & { state: string })[]>(
     `select ${COLUMNS}, (select state from meetings where id = meeting_id) as state
@@ -101,12 +116,37 @@ export async function acceptInvitation(
     );
   if (found.state === "ended" || found.state === "cancelled")
     throw new ApiError(409, "meeting_over", `the meeting of this invitation is ${found.state}`);
-  const [existing] = await sql<{ role: string; removedAt: Date | null }[]>`
-    select role, removed_at as "removedAt" from meeting_members
-    where meeting_id = ${found.meetingId} and user_id = ${userId}`;
-  if (existing?.removedAt)
-    throw new ApiError(403, "participant_removed", "you were removed from this meeting and cannot rejoin it");
-  if (existing) return { invitation: found, role: existing.role };
+  if (found.kind === "email") {
+    if (user.email === undefined)
+      throw new ApiError(
+        403,
+        "invitation_email_mismatch",
+        "this invitation is for one email address and your access token names none: sign in again and retry",
+      );
+    if (normalizeEmail(user.email) !== normalizeEmail(found.email ?? ""))
+      throw new ApiError(
+        403,
+        "invitation_email_mismatch",
+        "this invitation was sent to another email address: sign in with the account registered under that address",
+      );
+  }
+  const [joined] = await sql<{ role: string }[]>`
+    insert into meeting_members (meeting_id, user_id, role, joined_via)
+    values (${found.meetingId}, ${user.id}, ${found.role}, ${found.id})
+    on conflict (meeting_id, user_id) do nothing
+    returning role`;
+  if (!joined) {
+    const [existing] = await sql<{ role: string; removedAt: Date | null }[]>`
+      select role, removed_at as "removedAt" from meeting_members
+      where meeting_id = ${found.meetingId} and user_id = ${user.id}`;
+    if (existing?.removedAt)
+      throw new ApiError(
+        403,
+        "participant_removed",
+        "you were removed from this meeting and cannot rejoin it",
+      );
+    return { invitation: found, role: existing?.role ?? found.role };
+  }
   const [used] = await sql<{ uses: number }[]>`
     update invitations set uses = uses + 1
     where id = ${found.id} and uses < max_uses and revoked_at is null and expires_at > now()
@@ -117,8 +157,5 @@ export async function acceptInvitation(
       "invitation_used_up",
       `this invitation was already used ${found.maxUses} time(s)`,
     );
-  await sql`insert into meeting_members (meeting_id, user_id, role, joined_via)
-    values (${found.meetingId}, ${userId}, ${found.role}, ${found.id})
-    on conflict (meeting_id, user_id) do nothing`;
   return { invitation: { ...found, uses: used.uses }, role: found.role };
 }

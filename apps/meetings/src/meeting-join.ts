@@ -4,8 +4,8 @@ import { type ClientSettings, clientSettingsFor } from "./client-settings.ts";
 import { mintJoinToken } from "./livekit-token.ts";
 import { type MediaPermissions, mediaPermissions } from "./media-permissions.ts";
 import { bypassesWaitingRoom, type MeetingRole } from "./meeting-roles.ts";
-import { breakoutRoomName, mainRoomName, moveMeeting } from "./meetings-store.ts";
-import { type MeetingsContext, meetingForMember } from "./routes/context.ts";
+import { breakoutRoomName, findMeeting, mainRoomName, moveMeeting } from "./meetings-store.ts";
+import { type MeetingsContext, meetingForMember, meetingNotFound } from "./routes/context.ts";
 import { knock, queuePosition } from "./waiting-room-store.ts";
 
 export interface JoinResult {
@@ -85,7 +85,12 @@ export async function joinMeeting(
         "the meeting has not started: the host or a co-host starts it by joining",
       );
     }
-    meeting = (await moveMeeting(ctx.sql, meetingId, "scheduled", "live")) ?? meeting;
+    // Several first joins race here; the conditional update lets exactly one start the meeting, and the others
+    // read the state it left (live, or whatever came after) instead of keeping the "scheduled" they saw.
+    const started = await moveMeeting(ctx.sql, meetingId, "scheduled", "live");
+    const current = started ?? (await findMeeting(ctx.sql, meetingId));
+    if (!current) throw meetingNotFound(meetingId);
+    meeting = current;
   }
   if (meeting.state !== "live") {
     ctx.joins.inc({ outcome: "denied" });

@@ -38,6 +38,8 @@ export const LIVEKIT = liveKitInput("staging");
 export interface User {
   id: string;
   token: string;
+  /** The account's address, carried in the token's `email` claim as auth issues it. */
+  email: string;
 }
 
 export interface MeetingsHarness {
@@ -49,7 +51,8 @@ export interface MeetingsHarness {
   /** The meetings app on a loopback port (LiveKit posts its webhooks there). */
   baseUrl: string;
   nodes: RunningLiveKitNode[];
-  user(): Promise<User>;
+  /** A new account's access token; `email` defaults to one made from its id. */
+  user(email?: string): Promise<User>;
   request(path: string, init?: RequestInit & { json?: unknown; user?: User }): Promise<Response>;
   /** A LiveKit webhook signed with the cluster's API key, exactly as livekit-server signs one. */
   signedWebhook(body: string, secret?: string): Promise<Response>;
@@ -166,10 +169,11 @@ export async function startMeetingsHarness(
     logs,
     baseUrl,
     nodes,
-    async user() {
+    async user(email?: string) {
       const id = randomUUID();
-      const { token } = await issuer.accessToken({ id, roles: ["member"] }, randomUUID());
-      return { id, token };
+      const address = email ?? `user.${id}@example.test`;
+      const { token } = await issuer.accessToken({ id, roles: ["member"], email: address }, randomUUID());
+      return { id, token, email: address };
     },
     request,
     async signedWebhook(body, secret = LIVEKIT.apiSecret) {

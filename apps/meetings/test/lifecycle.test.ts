@@ -195,7 +195,7 @@ describe("invitations", () => {
     expect(JSON.stringify(list)).not.toContain(code);
   });
 
-  it("an email invitation is single-use; revoked and expired codes are refused clearly", async () => {
+  it("an email invitation is single-use and bound to its address; revoked and expired codes are refused clearly", async () => {
     const m = await scheduleMeeting(h, host);
     const email = await h.request(`/v1/meetings/${m.id}/invitations`, {
       method: "POST",
@@ -205,7 +205,14 @@ describe("invitations", () => {
     expect(email.status).toBe(201);
     const created = (await email.json()) as { code: string; id: string; email: string; maxUses: number };
     expect(created).toMatchObject({ email: "guest@example.com", maxUses: 1 });
-    const guest = await h.user();
+    const stranger = await h.request("/v1/invitations/accept", {
+      method: "POST",
+      user: await h.user("someone.else@example.com"),
+      json: { code: created.code },
+    });
+    expect(stranger.status).toBe(403);
+    expect(((await stranger.json()) as { code: string }).code).toBe("invitation_email_mismatch");
+    const guest = await h.user("guest@example.com");
     const ok = await h.request("/v1/invitations/accept", {
       method: "POST",
       user: guest,
@@ -214,11 +221,14 @@ describe("invitations", () => {
     expect(await ok.json()).toMatchObject({ myRole: "co-host" });
     const again = await h.request("/v1/invitations/accept", {
       method: "POST",
-      user: await h.user(),
+      user: guest,
       json: { code: created.code },
     });
-    expect(again.status).toBe(410);
-    expect(((await again.json()) as { code: string }).code).toBe("invitation_used_up");
+    expect(again.status).toBe(200);
+    const after = (await (await h.request(`/v1/meetings/${m.id}/invitations`, { user: host })).json()) as {
+      invitations: { id: string; uses: number }[];
+    };
+    expect(after.invitations.find((i) => i.id === created.id)?.uses).toBe(1);
 
     const link = (await (
       await h.request(`/v1/meetings/${m.id}/invitations`, {

@@ -3,7 +3,7 @@ import type { AuthContext } from "./context.ts";
 /** The body of login and refresh answers. */
 export async function tokenPair(
   ctx: AuthContext,
-  user: { id: string; roles: string[] },
+  user: { id: string; roles: string[]; email: string },
   sessionId: string,
   refreshToken: string,
 ) {

@@ -1,13 +1,14 @@
 import { createRoute } from "@hono/zod-openapi";
 import { DataPacket_Kind } from "livekit-server-sdk";
-import { ApiError, createRouter, problemResponseSpec } from "../../../shared/src/index.ts";
+import { ApiError, createRouter, problemResponseSpec, type Queryable } from "../../../shared/src/index.ts";
 import {
   assignBalanced,
   assignManually,
   createBreakoutRooms,
   listBreakoutRooms,
 } from "../breakouts-store.ts";
-import { mainRoomName } from "../meetings-store.ts";
+import { findMeeting, type MeetingRow, mainRoomName } from "../meetings-store.ts";
+import { deleteRoomIfPresent } from "../room-deletion.ts";
 import {
   AssignBreakoutsBody,
   BreakoutsSchema,
@@ -24,6 +25,7 @@ import {
   type MeetingsRouter,
   meetingForMember,
   meetingForModerator,
+  meetingNotFound,
   requireLive,
 } from "./context.ts";
 
@@ -53,12 +55,27 @@ export function breakoutRoutes(ctx: MeetingsContext): MeetingsRouter {
         if ((error as { status?: number }).status !== 404) throw liveKitProblem(error, "room");
       });
   };
-  const view = async (meetingId: string) => {
-    const [state] = await ctx.sql<
+  const view = async (meetingId: string, sql: Queryable = ctx.sql) => {
+    const [state] = await sql<
       { open: boolean }[]
     >`select breakouts_open as open from meetings where id = ${meetingId}`;
-    return { open: state?.open ?? false, rooms: await listBreakoutRooms(ctx.sql, meetingId) };
+    return { open: state?.open ?? false, rooms: await listBreakoutRooms(sql, meetingId) };
   };
+  /**
+   * Changes to one meeting's breakout rooms run one at a time: each takes the meeting row's lock and decides on
+   * the state it reads under that lock, so a request that waited sees what the one before it did (and two
+   * closes cannot both delete the same LiveKit rooms). The lock is held across the LiveKit calls of open and
+   * close on purpose: their outcome is part of the change. A failure rolls the change back.
+   */
+  const underMeetingLock = <T>(
+    meetingId: string,
+    change: (tx: Queryable, meeting: MeetingRow) => Promise<T>,
+  ): Promise<T> =>
+    ctx.sql.begin(async (tx) => {
+      const meeting = await findMeeting(tx, meetingId, true);
+      if (!meeting) throw meetingNotFound(meetingId);
+      return await change(tx, meeting);
+    }) as Promise<T>;
   const closedOnly = (open: boolean) => {
     if (open) throw new ApiError(409, "breakouts_open", "close the breakout rooms first");
   };
@@ -91,17 +108,16 @@ export function breakoutRoutes(ctx: MeetingsContext): MeetingsRouter {
     }),
     async (c) => {
       const { id } = c.req.valid("param");
-      const { meeting } = await meetingForModerator(
-        ctx,
-        id,
-        c.get("principal").subject,
-        "manage breakout rooms",
-      );
-      if (meeting.state === "ended" || meeting.state === "cancelled")
-        throw new ApiError(409, "meeting_over", `the meeting is ${meeting.state}`);
-      closedOnly(meeting.breakoutsOpen);
-      await ctx.sql.begin((tx) => createBreakoutRooms(tx, id, c.req.valid("json").count));
-      return c.json(await view(id), 201);
+      const { count } = c.req.valid("json");
+      await meetingForModerator(ctx, id, c.get("principal").subject, "manage breakout rooms");
+      const created = await underMeetingLock(id, async (tx, meeting) => {
+        if (meeting.state === "ended" || meeting.state === "cancelled")
+          throw new ApiError(409, "meeting_over", `the meeting is ${meeting.state}`);
+        closedOnly(meeting.breakoutsOpen);
+        await createBreakoutRooms(tx, id, count);
+        return await view(id, tx);
+      });
+      return c.json(created, 201);
     },
   );
 
@@ -118,19 +134,16 @@ export function breakoutRoutes(ctx: MeetingsContext): MeetingsRouter {
     async (c) => {
       const { id } = c.req.valid("param");
       const body = c.req.valid("json");
-      const { meeting } = await meetingForModerator(
-        ctx,
-        id,
-        c.get("principal").subject,
-        "manage breakout rooms",
-      );
-      closedOnly(meeting.breakoutsOpen);
-      const rooms = await listBreakoutRooms(ctx.sql, id);
-      if (rooms.length === 0) throw new ApiError(409, "no_breakout_rooms", "create breakout rooms first");
-      await ctx.sql.begin((tx) =>
-        body.mode === "manual" ? assignManually(tx, id, body.assignments) : assignBalanced(tx, id),
-      );
-      return c.json(await view(id), 200);
+      await meetingForModerator(ctx, id, c.get("principal").subject, "manage breakout rooms");
+      const assigned = await underMeetingLock(id, async (tx, meeting) => {
+        closedOnly(meeting.breakoutsOpen);
+        const rooms = await listBreakoutRooms(tx, id);
+        if (rooms.length === 0) throw new ApiError(409, "no_breakout_rooms", "create breakout rooms first");
+        if (body.mode === "manual") await assignManually(tx, id, body.assignments);
+        else await assignBalanced(tx, id);
+        return await view(id, tx);
+      });
+      return c.json(assigned, 200);
     },
   );
 
@@ -150,24 +163,22 @@ export function breakoutRoutes(ctx: MeetingsContext): MeetingsRouter {
     }),
     async (c) => {
       const { id } = c.req.valid("param");
-      const { meeting } = await meetingForModerator(
-        ctx,
-        id,
-        c.get("principal").subject,
-        "open breakout rooms",
-      );
-      requireLive(meeting, "open breakout rooms");
-      closedOnly(meeting.breakoutsOpen);
-      const rooms = await listBreakoutRooms(ctx.sql, id);
-      if (rooms.length === 0) throw new ApiError(409, "no_breakout_rooms", "create breakout rooms first");
-      for (const room of rooms)
-        await ctx.provisioner.ensureRoom(room.roomName, meeting.capacity, { meetingId: id });
-      await ctx.sql`update meetings set breakouts_open = true, updated_at = now() where id = ${id} and state = 'live'`;
-      await send(mainRoomName(id), {
-        type: "breakouts_opened",
-        rooms: rooms.map((r) => ({ number: r.number, name: r.name, members: r.members })),
+      await meetingForModerator(ctx, id, c.get("principal").subject, "open breakout rooms");
+      const opened = await underMeetingLock(id, async (tx, meeting) => {
+        requireLive(meeting, "open breakout rooms");
+        closedOnly(meeting.breakoutsOpen);
+        const rooms = await listBreakoutRooms(tx, id);
+        if (rooms.length === 0) throw new ApiError(409, "no_breakout_rooms", "create breakout rooms first");
+        for (const room of rooms)
+          await ctx.provisioner.ensureRoom(room.roomName, meeting.capacity, { meetingId: id });
+        await tx`update meetings set breakouts_open = true, updated_at = now() where id = ${id}`;
+        await send(mainRoomName(id), {
+          type: "breakouts_opened",
+          rooms: rooms.map((r) => ({ number: r.number, name: r.name, members: r.members })),
+        });
+        return await view(id, tx);
       });
-      return c.json(await view(id), 200);
+      return c.json(opened, 200);
     },
   );
 
@@ -183,13 +194,19 @@ export function breakoutRoutes(ctx: MeetingsContext): MeetingsRouter {
     async (c) => {
       const { id } = c.req.valid("param");
       const { message } = c.req.valid("json");
-      const { meeting, member } = await meetingForModerator(ctx, id, c.get("principal").subject, "broadcast");
-      if (!meeting.breakoutsOpen)
-        throw new ApiError(409, "breakouts_closed", "the breakout rooms are not open");
-      const rooms = await listBreakoutRooms(ctx.sql, id);
-      const payload = { type: "broadcast", from: member.userId, message };
-      for (const room of [mainRoomName(id), ...rooms.map((r) => r.roomName)]) await send(room, payload);
-      return c.json(await view(id), 200);
+      const { member } = await meetingForModerator(ctx, id, c.get("principal").subject, "broadcast");
+      // A shared lock: broadcasts run side by side, but never while the rooms are being opened or closed.
+      const sent = await ctx.sql.begin(async (tx) => {
+        const [row] = await tx<{ open: boolean }[]>`
+          select breakouts_open as open from meetings where id = ${id} for share`;
+        if (!row) throw meetingNotFound(id);
+        if (!row.open) throw new ApiError(409, "breakouts_closed", "the breakout rooms are not open");
+        const rooms = await listBreakoutRooms(tx, id);
+        const payload = { type: "broadcast", from: member.userId, message };
+        for (const room of [mainRoomName(id), ...rooms.map((r) => r.roomName)]) await send(room, payload);
+        return await view(id, tx);
+      });
+      return c.json(sent, 200);
     },
   );
 
@@ -198,29 +215,37 @@ export function breakoutRoutes(ctx: MeetingsContext): MeetingsRouter {
       method: "post",
       path: "/v1/meetings/{id}/breakouts/close",
       summary:
-        "Close the breakout rooms: everyone is told, the rooms are closed, and the next join is the main room",
+        "Close the breakout rooms: everyone is told, the rooms are closed, and the next join is the main room (closing closed rooms changes nothing)",
       ...guarded,
       request: { params: MeetingIdParams },
-      responses: { 200: response, ...problems },
+      responses: {
+        200: response,
+        ...problems,
+        502: problemResponseSpec("LiveKit could not close a breakout room (nothing changed)"),
+      },
     }),
     async (c) => {
       const { id } = c.req.valid("param");
-      const { meeting } = await meetingForModerator(
-        ctx,
-        id,
-        c.get("principal").subject,
-        "close breakout rooms",
-      );
-      if (!meeting.breakoutsOpen)
-        throw new ApiError(409, "breakouts_closed", "the breakout rooms are not open");
-      await ctx.sql`update meetings set breakouts_open = false, updated_at = now() where id = ${id}`;
-      for (const room of await listBreakoutRooms(ctx.sql, id)) {
-        await send(room.roomName, { type: "breakouts_closed", reconnectTo: "main" });
-        // Deleting the room disconnects whoever is left; their client rejoins through /join.
-        await ctx.rooms.deleteRoom(room.roomName).catch(() => undefined);
-        await ctx.provisioner.forget(room.roomName);
-      }
-      return c.json(await view(id), 200);
+      await meetingForModerator(ctx, id, c.get("principal").subject, "close breakout rooms");
+      const closed = await underMeetingLock(id, async (tx, meeting) => {
+        // Idempotent: whoever comes second finds them closed, which is what they asked for.
+        if (!meeting.breakoutsOpen) return await view(id, tx);
+        await tx`update meetings set breakouts_open = false, updated_at = now() where id = ${id}`;
+        for (const room of await listBreakoutRooms(tx, id)) {
+          await send(room.roomName, { type: "breakouts_closed", reconnectTo: "main" }).catch(
+            (error: unknown) =>
+              // Deleting the room disconnects whoever is left anyway; their client rejoins through /join.
+              ctx.logger.warn("breakouts_closed message not delivered", {
+                room: room.roomName,
+                error: (error as Error).message,
+              }),
+          );
+          await deleteRoomIfPresent(ctx.rooms, room.roomName);
+          await ctx.provisioner.forget(room.roomName);
+        }
+        return await view(id, tx);
+      });
+      return c.json(closed, 200);
     },
   );
 

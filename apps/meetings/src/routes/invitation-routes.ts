@@ -5,6 +5,7 @@ import {
   insertInvitation,
   listInvitations,
   newInvitationCode,
+  normalizeEmail,
   revokeInvitation,
 } from "../invitations-store.ts";
 import { findMeeting } from "../meetings-store.ts";
@@ -66,7 +67,7 @@ export function invitationRoutes(ctx: MeetingsContext): MeetingsRouter {
         {
           meetingId: id,
           kind: body.kind,
-          email: body.kind === "email" ? body.email.toLowerCase() : null,
+          email: body.kind === "email" ? normalizeEmail(body.email) : null,
           role: body.role,
           maxUses: body.kind === "email" ? 1 : body.maxUses,
           expiresAt: new Date(Date.now() + body.expiresInSeconds * 1000),
@@ -135,7 +136,9 @@ export function invitationRoutes(ctx: MeetingsContext): MeetingsRouter {
       responses: {
         200: jsonResponse("the meeting joined", MeetingSchema),
         ...denied,
-        403: problemResponseSpec("the caller was removed from the meeting"),
+        403: problemResponseSpec(
+          "the caller was removed from the meeting (participant_removed), or the invitation was sent to another email address than the caller's account (invitation_email_mismatch)",
+        ),
         404: problemResponseSpec("no invitation has this code"),
         409: problemResponseSpec("the meeting is over"),
         410: problemResponseSpec("the invitation expired, was revoked or is used up"),
@@ -144,8 +147,11 @@ export function invitationRoutes(ctx: MeetingsContext): MeetingsRouter {
     }),
     async (c) => {
       const { code } = c.req.valid("json");
-      const userId = c.get("principal").subject;
-      const { invitation, role } = await ctx.sql.begin((tx) => acceptInvitation(tx, code, userId));
+      const principal = c.get("principal");
+      const email = typeof principal.claims.email === "string" ? principal.claims.email : undefined;
+      const { invitation, role } = await ctx.sql.begin((tx) =>
+        acceptInvitation(tx, code, { id: principal.subject, email }),
+      );
       const meeting = await findMeeting(ctx.sql, invitation.meetingId);
       if (!meeting) throw new ApiError(404, "invitation_not_found", "no invitation has this code");
       return c.json(meetingView(meeting, role as "attendee"), 200);
