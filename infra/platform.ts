@@ -1,5 +1,7 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { Project } from "../components/edge/project.ts";
+import type { WebBuild } from "../components/edge/web-build.ts";
+import { webOrigin } from "../components/edge/web-config.ts";
 import { stackTag } from "../components/naming.ts";
 import type { PlatformConfig } from "../stacks/schema.ts";
 import { createAppsLayer } from "./layers/apps.ts";
@@ -18,6 +20,12 @@ export interface PlatformSecrets {
   digitaloceanDnsToken?: pulumi.Output<string>;
 }
 
+/** Files the program reads besides its config. */
+export interface PlatformInputs {
+  /** The web app's build (apps/web/dist); absent only in an offline plan that allows it. */
+  webBuild?: WebBuild | undefined;
+}
+
 /** What `pulumi stack output` shows: the endpoints users need; credentials only as secrets. */
 export interface PlatformOutputs {
   environment: string;
@@ -25,7 +33,8 @@ export interface PlatformOutputs {
   apiUrl: string;
   livekitUrl: string;
   grafanaUrl: string;
-  cdnUrl: string;
+  /** Where people open the app: the CDN's custom domain. */
+  webUrl: string;
   vpcId: pulumi.Output<string>;
   clusterId: pulumi.Output<string>;
   kubeconfig: pulumi.Output<string>;
@@ -41,9 +50,10 @@ export function createPlatform(
   stack: string,
   config: PlatformConfig,
   secrets: PlatformSecrets,
+  inputs: PlatformInputs = {},
 ): PlatformOutputs {
   const identity = { stack, tags: [...new Set([...config.tags, stackTag(stack)])] };
-  const cloud = createCloudLayer(identity, config);
+  const cloud = createCloudLayer(identity, config, inputs.webBuild);
   const inCluster = createInClusterLayer(identity, config, cloud, secrets);
   const media = createMediaLayer(identity, config, cloud, {
     registryEndpoint: cloud.registryEndpoint,
@@ -63,7 +73,7 @@ export function createPlatform(
     apiUrl: `https://api.${config.domain}`,
     livekitUrl: `wss://livekit.${config.domain}`,
     grafanaUrl: inCluster.grafanaUrl,
-    cdnUrl: `https://cdn.${config.domain}`,
+    webUrl: webOrigin(config.domain),
     vpcId: cloud.network.vpcId,
     clusterId: cloud.cluster.clusterId,
     kubeconfig: cloud.cluster.kubeconfig,

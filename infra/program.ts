@@ -1,12 +1,21 @@
 import * as pulumi from "@pulumi/pulumi";
 import { loadPlatformConfig } from "../stacks/loader.ts";
 import { createPlatform, type PlatformOutputs } from "./platform.ts";
+import { loadWebBuild } from "./web-build-input.ts";
+
+export interface ProgramOptions {
+  /**
+   * Plan without the web app's build (its objects are then left out, with a warning). Only the offline plan sets
+   * this; `pulumi preview`/`up` need `npm run build:web` first.
+   */
+  allowMissingWebBuild?: boolean;
+}
 
 /**
  * The Pulumi program: reads `gomeet:*` stack config, validates it before any resource is declared, and builds
  * the platform. `pulumi up` runs it through infra/index.ts; the offline plan engine runs the same function.
  */
-export function runPlatformProgram(): PlatformOutputs {
+export function runPlatformProgram(options: ProgramOptions = {}): PlatformOutputs {
   const config = new pulumi.Config("gomeet");
   const platform = loadPlatformConfig({
     environment: config.get("environment"),
@@ -15,10 +24,25 @@ export function runPlatformProgram(): PlatformOutputs {
   });
   const alertSlackWebhookUrl = config.getSecret("alertSlackWebhookUrl");
   const digitaloceanDnsToken = config.getSecret("digitaloceanDnsToken");
-  return createPlatform(pulumi.getStack(), platform, {
-    ...(alertSlackWebhookUrl && { alertSlackWebhookUrl }),
-    ...(digitaloceanDnsToken && { digitaloceanDnsToken }),
+  const configuredWebBuild = config.get("webBuild");
+  const webBuild = loadWebBuild({
+    ...(configuredWebBuild !== undefined ? { configuredDir: configuredWebBuild } : {}),
+    allowMissing: options.allowMissingWebBuild === true,
   });
+  if (!webBuild) {
+    pulumi.log.warn(
+      "web app build apps/web/dist is missing: the plan shows no app files in the CDN bucket (run `npm run build:web`)",
+    );
+  }
+  return createPlatform(
+    pulumi.getStack(),
+    platform,
+    {
+      ...(alertSlackWebhookUrl && { alertSlackWebhookUrl }),
+      ...(digitaloceanDnsToken && { digitaloceanDnsToken }),
+    },
+    { webBuild },
+  );
 }
 
 function readOverrides(config: pulumi.Config): unknown {

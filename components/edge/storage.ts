@@ -1,6 +1,7 @@
 import * as digitalocean from "@pulumi/digitalocean";
 import * as pulumi from "@pulumi/pulumi";
 import { resourceName, type StackIdentity } from "../naming.ts";
+import { webHost } from "./web-config.ts";
 
 export interface StorageArgs {
   identity: StackIdentity;
@@ -13,14 +14,16 @@ export interface StorageArgs {
 }
 
 /**
- * Spaces: a public bucket of web assets behind the DigitalOcean CDN on `cdn.<domain>`, and a private bucket of
- * recordings that expire after the retention period. Two keys, both limited to the recordings bucket: egress
- * writes recordings with its own, and the meetings service presigns playback URLs and deletes recordings with
- * the other.
+ * Spaces: a public bucket holding the web app behind the DigitalOcean CDN on `meet.<domain>` (components/edge/
+ * web-app.ts uploads it), and a private bucket of recordings that expire after the retention period. Two keys,
+ * both limited to the recordings bucket: egress writes recordings with its own, and the meetings service presigns
+ * playback URLs and deletes recordings with the other.
  */
 export class Storage extends pulumi.ComponentResource {
   readonly cdnEndpoint: pulumi.Output<string>;
   readonly assetsBucket: pulumi.Output<string>;
+  /** The CDN's custom domain, where people open the app. */
+  readonly webHost: string;
   readonly recordingsBucket: pulumi.Output<string>;
   readonly recordingsEndpoint: string;
   readonly egressKey: { accessKey: pulumi.Output<string>; secretKey: pulumi.Output<string> };
@@ -51,7 +54,7 @@ export class Storage extends pulumi.ComponentResource {
       },
       { parent: this },
     );
-    const cdnDomain = `cdn.${args.domain}`;
+    const cdnDomain = webHost(args.domain);
     const certificate = new digitalocean.Certificate(
       `${name}-cdn-cert`,
       { name: resourceName(args.identity, "cdn-cert"), type: "lets_encrypt", domains: [cdnDomain] },
@@ -85,6 +88,7 @@ export class Storage extends pulumi.ComponentResource {
     );
     this.cdnEndpoint = cdn.endpoint;
     this.assetsBucket = assets.name;
+    this.webHost = cdnDomain;
     this.recordingsBucket = recordings.name;
     this.recordingsEndpoint = `https://${args.region}.digitaloceanspaces.com`;
     this.egressKey = { accessKey: egressKey.accessKey, secretKey: pulumi.secret(egressKey.secretKey) };

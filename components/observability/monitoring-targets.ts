@@ -1,5 +1,7 @@
 import { NAMESPACES } from "../baseline/namespaces.ts";
 import { PLATFORM_PORTS } from "../baseline/platform-ports.ts";
+import { ENTRY_KEY } from "../edge/web-build.ts";
+import { webOrigin } from "../edge/web-config.ts";
 
 /** The services Prometheus scrapes through ServiceMonitors: every control-plane service on its `http` port. */
 export const SERVICE_MONITOR_TARGETS = ["auth", "meetings", "chat"] as const;
@@ -40,7 +42,9 @@ export function uptimeTargets(domain: string): { name: string; target: string }[
     { name: "api", target: `https://api.${domain}/.well-known/jwks.json` },
     // livekit-server answers GET / with 200 "OK" on its HTTP port.
     { name: "livekit", target: `https://livekit.${domain}/` },
-    { name: "cdn", target: `https://cdn.${domain}/index.html` },
+    // The web app's entry document on the CDN's custom domain; the stack uploads it with every deploy
+    // (components/edge/web-app.ts), and a real deploy without it fails.
+    { name: "web", target: `${webOrigin(domain)}/${ENTRY_KEY}` },
   ];
 }
 

@@ -4,6 +4,7 @@ import { AuthSigningKeys } from "../../components/apps/signing-keys.ts";
 import { NAMESPACES } from "../../components/baseline/namespaces.ts";
 import { PRIORITY_CLASSES } from "../../components/baseline/priority-classes.ts";
 import { imageReference } from "../../components/edge/registry.ts";
+import { webOrigin } from "../../components/edge/web-config.ts";
 import { MEDIA_SCALE_LEAD_SECONDS } from "../../components/media/livekit-autoscaling.ts";
 import type { PlatformConfig } from "../../stacks/schema.ts";
 import type { CloudLayer } from "./cloud.ts";
@@ -32,6 +33,8 @@ function commonEnv(config: PlatformConfig): Record<string, string> {
     TRUST_PROXY_HOPS: "1",
     DATABASE_POOL_MAX: String(servicePoolMaxPerReplica(config)),
     DATABASE_PREPARE: "false",
+    // The web app's origin (the CDN's custom domain) is the one origin the APIs answer CORS for.
+    CORS_ALLOWED_ORIGIN: webOrigin(config.domain),
   };
 }
 
@@ -50,6 +53,11 @@ export function createAppsLayer(
     AUTH_AUDIENCE: "gomeet",
     AUTH_JWKS_URL: `${serviceUrl("auth")}/.well-known/jwks.json`,
   };
+  // One Valkey for all three services. Besides each service's own keys (prefixed gomeet:<service>:) it carries
+  // the access-event and meeting-event streams (apps/shared/src/event-stream.ts) that every service must read:
+  // a session ended at auth is refused by meetings and chat within a second only if they follow the same
+  // streams auth appends to (docs/services/auth.md "Revocation").
+  const sharedRedisUrl = cloud.valkey.uri;
   const signingKeys = new AuthSigningKeys("auth-signing-keys", {
     generations: config.services.authSigningKeys,
   });
@@ -76,7 +84,7 @@ export function createAppsLayer(
       },
       secretEnv: {
         DATABASE_URL: cloud.postgres.connectionStrings.auth,
-        REDIS_URL: cloud.valkey.uri,
+        REDIS_URL: sharedRedisUrl,
         AUTH_SIGNING_KEYS: signingKeys.jwks,
       },
     },
@@ -104,7 +112,7 @@ export function createAppsLayer(
       },
       secretEnv: {
         DATABASE_URL: cloud.postgres.connectionStrings.meetings,
-        REDIS_URL: cloud.valkey.uri,
+        REDIS_URL: sharedRedisUrl,
         LIVEKIT_API_KEY: media.livekit.apiKey,
         LIVEKIT_API_SECRET: media.livekit.apiSecret,
         RECORDINGS_ACCESS_KEY: cloud.storage.meetingsKey.accessKey,
@@ -122,13 +130,13 @@ export function createAppsLayer(
         ...commonEnv(config),
         ...tokens,
         MEETINGS_URL: serviceUrl("meetings"),
-        // The web app is served from the stack's apex domain; its pages open the chat socket.
-        CHAT_ALLOWED_ORIGINS: `https://${config.domain}`,
+        // The web app's pages open the chat socket: the same origin the APIs answer CORS for.
+        CHAT_ALLOWED_ORIGINS: webOrigin(config.domain),
       },
       secretEnv: {
         // One URL per shard, in shard order: the shard of a meeting is chosen from this order.
         CHAT_SHARD_URLS: pulumi.all(cloud.postgres.connectionStrings.chat).apply((urls) => urls.join(",")),
-        REDIS_URL: cloud.valkey.uri,
+        REDIS_URL: sharedRedisUrl,
       },
     },
     providers,

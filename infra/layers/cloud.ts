@@ -5,6 +5,9 @@ import { Valkey } from "../../components/data/valkey.ts";
 import { DnsZone, fqdn } from "../../components/edge/dns.ts";
 import { Registry } from "../../components/edge/registry.ts";
 import { Storage } from "../../components/edge/storage.ts";
+import { WebApp } from "../../components/edge/web-app.ts";
+import type { WebBuild } from "../../components/edge/web-build.ts";
+import { webRuntimeConfig } from "../../components/edge/web-config.ts";
 import type { StackIdentity } from "../../components/naming.ts";
 import { Network } from "../../components/network/network.ts";
 import type { PlatformConfig } from "../../stacks/schema.ts";
@@ -17,6 +20,7 @@ export interface CloudLayer {
   valkey: Valkey;
   dns: DnsZone;
   storage: Storage;
+  webApp: WebApp;
   /** `registry.digitalocean.com/<name>`: where service images are pulled from. */
   registryEndpoint: string;
   /** DigitalOcean URNs of what this layer created that a project can hold. */
@@ -29,7 +33,11 @@ function databaseMaintenanceDay(config: PlatformConfig): string {
   return day === "any" ? "sunday" : day;
 }
 
-export function createCloudLayer(identity: StackIdentity, config: PlatformConfig): CloudLayer {
+export function createCloudLayer(
+  identity: StackIdentity,
+  config: PlatformConfig,
+  webBuild: WebBuild | undefined,
+): CloudLayer {
   const network = new Network("network", {
     identity,
     region: config.region,
@@ -80,8 +88,14 @@ export function createCloudLayer(identity: StackIdentity, config: PlatformConfig
     zone: dns.zone,
   });
   dns.addRecords(storage, "storage", [
-    { name: "cdn", type: "CNAME", value: fqdn(storage.cdnEndpoint), ttl: 3600 },
+    { name: "meet", type: "CNAME", value: fqdn(storage.cdnEndpoint), ttl: 3600 },
   ]);
+  const webApp = new WebApp("web", {
+    bucket: storage.assetsBucket,
+    region: config.region,
+    build: webBuild,
+    runtimeConfig: webRuntimeConfig(config.domain),
+  });
   return {
     network,
     cluster,
@@ -89,6 +103,7 @@ export function createCloudLayer(identity: StackIdentity, config: PlatformConfig
     valkey,
     dns,
     storage,
+    webApp,
     registryEndpoint: `registry.digitalocean.com/${config.registry.name}`,
     projectResources: [
       cluster.clusterUrn,

@@ -76,6 +76,8 @@ const FREE_TYPES = new Set([
   "digitalocean:index/reservedIpAssignment:ReservedIpAssignment",
   "digitalocean:index/spacesBucketCorsConfiguration:SpacesBucketCorsConfiguration",
   "digitalocean:index/spacesBucketPolicy:SpacesBucketPolicy",
+  // Objects draw on the Spaces subscription's storage, which the bucket line prices.
+  "digitalocean:index/spacesBucketObject:SpacesBucketObject",
 ]);
 
 const num = (v: unknown, fallback: number): number => (typeof v === "number" ? v : fallback);

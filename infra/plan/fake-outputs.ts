@@ -273,6 +273,10 @@ const models: Record<string, Model> = {
     id: fakeUuid(urn),
     state: inputs,
   }),
+  "digitalocean:index/spacesBucketObject:SpacesBucketObject": (_urn, _n, inputs) => ({
+    id: `${str(inputs, "bucket", "bucket")}/${str(inputs, "key", "key")}`,
+    state: inputs,
+  }),
   "digitalocean:index/spacesKey:SpacesKey": (urn, _n, inputs) => ({
     id: fakeUuid(urn),
     state: {

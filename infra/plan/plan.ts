@@ -7,10 +7,13 @@ import { readStackFile } from "./stack-file.ts";
 /** The project root (where Pulumi.yaml lives), independent of the caller's working directory. */
 export const PROJECT_ROOT = resolve(import.meta.dirname, "../..");
 
+/** The program as the offline plan runs it: a missing web build leaves the app's objects out instead of failing. */
+const offlineProgram = () => runPlatformProgram({ allowMissingWebBuild: true });
+
 /** Plans a stack from its `Pulumi.<stack>.yaml`, exactly as `pulumi preview` would run the program. */
 export async function planStack(stack: string, root = PROJECT_ROOT): Promise<PlanGraph> {
   const file = readStackFile(root, stack);
-  return await recordProgram({ ...file, program: runPlatformProgram });
+  return await recordProgram({ ...file, program: offlineProgram });
 }
 
 export interface InlineStack {
@@ -37,7 +40,7 @@ export async function planInline(input: InlineStack): Promise<PlanGraph> {
     stack: input.stack,
     config,
     secretKeys,
-    program: runPlatformProgram,
+    program: offlineProgram,
     ...(input.onSecret ? { onSecret: input.onSecret } : {}),
   });
 }

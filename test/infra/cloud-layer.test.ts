@@ -164,13 +164,13 @@ describe.each(STACKS)("cloud layer — $stack", ({ stack, environment }) => {
     expect(held.filter((u) => u.startsWith("do:space:"))).toHaveLength(2);
   });
 
-  it("serves web assets through the CDN on its own domain and expires recordings", () => {
+  it("serves the web app through the CDN on meet.<domain> and expires recordings", () => {
     const cdn = named(graph, "digitalocean:index/cdn:Cdn", "storage-cdn");
-    expect(cdn.inputs.customDomain).toBe(`cdn.${config.domain}`);
+    expect(cdn.inputs.customDomain).toBe(`meet.${config.domain}`);
     expect(cdn.inputs.ttl).toBe(config.cdn.ttlSeconds);
     expect(cdn.inputs.origin).toMatch(/\.sgp1\.digitaloceanspaces\.com$/);
     const cert = named(graph, "digitalocean:index/certificate:Certificate", "storage-cdn-cert");
-    expect(cert.inputs).toMatchObject({ type: "lets_encrypt", domains: [`cdn.${config.domain}`] });
+    expect(cert.inputs).toMatchObject({ type: "lets_encrypt", domains: [`meet.${config.domain}`] });
     const recordings = named(graph, "digitalocean:index/spacesBucket:SpacesBucket", "storage-recordings");
     expect(recordings.inputs.acl).toBe("private");
     expect(recordings.inputs.lifecycleRules).toEqual([

@@ -6,7 +6,11 @@ import { parse } from "yaml";
 import { NAMESPACES, POD_SECURITY } from "../../components/baseline/namespaces.ts";
 import { PRIORITY_CLASSES } from "../../components/baseline/priority-classes.ts";
 import { CERT_MANAGER_CHART, TRAEFIK_CHART } from "../../components/gateway/charts.ts";
-import { PUBLIC_MIDDLEWARES, PUBLIC_ROUTES } from "../../components/gateway/routes.ts";
+import {
+  PUBLIC_MIDDLEWARES,
+  PUBLIC_ROUTES,
+  SOURCE_ALLOW_LIST_MIDDLEWARE,
+} from "../../components/gateway/routes.ts";
 import { alertmanagerInputFromChannels } from "../../components/observability/alert-receivers.ts";
 import { renderAlertmanagerConfig } from "../../components/observability/alertmanager.ts";
 import { renderDashboardFiles } from "../../components/observability/dashboards/platform-dashboards.ts";
@@ -22,6 +26,9 @@ import { named, ofType, onlyUnder } from "./stack-helpers.ts";
 
 const SLACK_WEBHOOK = "https://hooks.slack.com/services/T0GOMEET/B0INCLUSTER/inClusterSecretToken9";
 const DNS_TOKEN = "dop_v1_incluster_dns_token_0123456789abcdef";
+const GRAFANA_OAUTH_SECRET = "grafana-oauth-client-secret-0123456789";
+/** Stacks with secrets also publish Grafana to an operators' range; the ephemeral one keeps it private. */
+const OPERATORS = { monitoring: { grafana: { allowList: ["198.51.100.0/24"] } } };
 
 const STACKS = [
   { stack: "production", environment: "production", secrets: true },
@@ -71,10 +78,17 @@ describe.each(STACKS)("in-cluster layer — $stack", ({ stack, environment, secr
     graph = await planInline({
       stack,
       environment,
-      ...(secrets && { secrets: { alertSlackWebhookUrl: SLACK_WEBHOOK, digitaloceanDnsToken: DNS_TOKEN } }),
+      ...(secrets && {
+        secrets: {
+          alertSlackWebhookUrl: SLACK_WEBHOOK,
+          digitaloceanDnsToken: DNS_TOKEN,
+          grafanaOAuthClientSecret: GRAFANA_OAUTH_SECRET,
+        },
+        overrides: OPERATORS,
+      }),
       onSecret: (value) => secretValues.push(value),
     });
-    config = loadPlatformConfig({ environment, stack });
+    config = loadPlatformConfig({ environment, stack, ...(secrets && { overrides: OPERATORS }) });
   });
 
   it("creates one namespace per area with Pod Security labels pinned to the cluster minor", () => {
@@ -182,6 +196,8 @@ describe.each(STACKS)("in-cluster layer — $stack", ({ stack, environment, secr
         expect(hard[key], `${namespace} ${key}`).toBeDefined();
       }
       expect(hard["services.loadbalancers"]).toBe(namespace === "gateway" ? "1" : "0");
+      // Traefik's LoadBalancer Service allocates a NodePort per published entry point (web, websecure).
+      expect(hard["services.nodeports"]).toBe(namespace === "gateway" ? "2" : "0");
       const limits = inNamespace(graph, T.limitRange, namespace)[0]!;
       const container = (spec(limits).limits as Json[])[0]!;
       expect(container.type).toBe("Container");
@@ -189,16 +205,24 @@ describe.each(STACKS)("in-cluster layer — $stack", ({ stack, environment, secr
       expect(container.default).toBeDefined();
     }
     const services = inNamespace(graph, T.quota, "services").find((q) => meta(q).name === "compute")!;
+    // Every service at its HPA maximum, plus one rollout surge pod and one migration Job pod each, plus 5 spare.
     const expectedPods =
-      10 +
-      2 *
-        (config.services.auth.maxReplicas +
-          config.services.meetings.maxReplicas +
-          config.services.chat.maxReplicas);
+      5 +
+      (config.services.auth.maxReplicas + 2) +
+      (config.services.meetings.maxReplicas + 2) +
+      (config.services.chat.maxReplicas + 2);
     expect((spec(services).hard as Record<string, string>).pods).toBe(String(expectedPods));
+    // The services' LimitRange max is the largest limit (CPU limit = 2× the request), not the largest request.
+    const servicesLimits = (spec(inNamespace(graph, T.limitRange, "services")[0]!).limits as Json[])[0]!;
+    const largestCpuRequest = Math.max(
+      ...(["auth", "meetings", "chat"] as const).map((s) => Number.parseInt(config.services[s].cpu, 10)),
+    );
+    expect((servicesLimits.max as Json).cpu).toBe(`${2 * largestCpuRequest}m`);
+    // Prometheus keeps one volume per replica (two on HA stacks).
     const monitoring = inNamespace(graph, T.quota, "monitoring").find((q) => meta(q).name === "compute")!;
+    const prometheusReplicas = config.cluster.highAvailability ? 2 : 1;
     expect((spec(monitoring).hard as Record<string, string>)["requests.storage"]).toBe(
-      `${config.monitoring.storageGi + 10}Gi`,
+      `${prometheusReplicas * config.monitoring.storageGi}Gi`,
     );
   });
 
@@ -253,22 +277,30 @@ describe.each(STACKS)("in-cluster layer — $stack", ({ stack, environment, secr
         insecure: false,
       });
     }
-    expect(ports.web!.redirections).toEqual({
-      entryPoint: { to: "websecure", scheme: "https", permanent: true },
+    expect(ports.web!.http).toEqual({
+      redirections: { entryPoint: { to: "websecure", scheme: "https", permanent: true } },
     });
+    expect(ports.websecure!.http).toEqual({ tls: { enabled: true } });
   });
 
   it("routes api (by path, WebSockets for chat), livekit and grafana over TLS with every public middleware", () => {
     const routes = ofType(graph, T.ingressRoute);
-    expect(routes.map((r) => meta(r).name).sort()).toEqual(["api", "grafana", "livekit"]);
+    expect(routes.map((r) => meta(r).name).sort()).toEqual(
+      secrets ? ["api", "grafana", "livekit"] : ["api", "livekit"],
+    );
     for (const route of routes) {
       const s = spec(route) as { entryPoints: string[]; routes: Json[]; tls: { secretName: string } };
       expect(s.entryPoints).toEqual(["websecure"]);
+      // Grafana is for operators: its allow-list runs before the public middlewares.
+      const expected =
+        meta(route).name === "grafana"
+          ? [SOURCE_ALLOW_LIST_MIDDLEWARE, ...PUBLIC_MIDDLEWARES]
+          : [...PUBLIC_MIDDLEWARES];
       for (const r of s.routes) {
-        expect((r.middlewares as { name: string }[]).map((m) => m.name)).toEqual([...PUBLIC_MIDDLEWARES]);
+        expect((r.middlewares as { name: string }[]).map((m) => m.name)).toEqual(expected);
       }
       const middlewares = inNamespace(graph, T.middleware, meta(route).namespace!).map((m) => meta(m).name);
-      expect(middlewares.sort()).toEqual([...PUBLIC_MIDDLEWARES].sort());
+      expect(middlewares.sort()).toEqual([...expected].sort());
       const cert = inNamespace(graph, T.certificate, meta(route).namespace!)[0]!;
       expect(spec(cert).secretName).toBe(s.tls.secretName);
       expect(route.dependencies.some((d) => d.endsWith(`gateway-cert-${meta(route).name}`))).toBe(true);
@@ -323,7 +355,7 @@ describe.each(STACKS)("in-cluster layer — $stack", ({ stack, environment, secr
   it("points api, livekit and grafana at the load balancer's address read back from the Traefik Service", () => {
     const address = fakePublicIpv4("kubernetes:core/v1:Service::gateway-lb-service#load-balancer");
     expect(address).toMatch(/^(203\.0\.113|198\.51\.100)\.\d+$/);
-    for (const name of ["api", "livekit", "grafana"]) {
+    for (const name of secrets ? ["api", "livekit", "grafana"] : ["api", "livekit"]) {
       const record = named(graph, T.dnsRecord, `gateway-dns-${name}`);
       expect(record.inputs).toMatchObject({ name, type: "A", value: address, ttl: 300 });
       expect(record.parent).toBe(named(graph, "gomeet:gateway:Gateway", "gateway").urn);
@@ -453,7 +485,7 @@ describe.each(STACKS)("in-cluster layer — $stack", ({ stack, environment, secr
     expect(checks.map((c) => c.inputs.target).sort()).toEqual(
       [
         `https://api.${config.domain}/.well-known/jwks.json`,
-        `https://cdn.${config.domain}/index.html`,
+        `https://meet.${config.domain}/index.html`,
         `https://livekit.${config.domain}/`,
       ].sort(),
     );
