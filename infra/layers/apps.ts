@@ -4,6 +4,7 @@ import { AuthSigningKeys } from "../../components/apps/signing-keys.ts";
 import { NAMESPACES } from "../../components/baseline/namespaces.ts";
 import { PRIORITY_CLASSES } from "../../components/baseline/priority-classes.ts";
 import { imageReference } from "../../components/edge/registry.ts";
+import { webOrigin } from "../../components/edge/web-config.ts";
 import { MEDIA_SCALE_LEAD_SECONDS } from "../../components/media/livekit-autoscaling.ts";
 import type { PlatformConfig } from "../../stacks/schema.ts";
 import type { CloudLayer } from "./cloud.ts";
@@ -32,6 +33,8 @@ function commonEnv(config: PlatformConfig): Record<string, string> {
     TRUST_PROXY_HOPS: "1",
     DATABASE_POOL_MAX: String(servicePoolMaxPerReplica(config)),
     DATABASE_PREPARE: "false",
+    // The web app's origin (the CDN's custom domain) is the one origin the APIs answer CORS for.
+    CORS_ALLOWED_ORIGIN: webOrigin(config.domain),
   };
 }
 
@@ -127,8 +130,8 @@ export function createAppsLayer(
         ...commonEnv(config),
         ...tokens,
         MEETINGS_URL: serviceUrl("meetings"),
-        // The web app is served from the stack's apex domain; its pages open the chat socket.
-        CHAT_ALLOWED_ORIGINS: `https://${config.domain}`,
+        // The web app's pages open the chat socket: the same origin the APIs answer CORS for.
+        CHAT_ALLOWED_ORIGINS: webOrigin(config.domain),
       },
       secretEnv: {
         // One URL per shard, in shard order: the shard of a meeting is chosen from this order.
