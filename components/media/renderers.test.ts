@@ -27,22 +27,12 @@ describe("renderLiveKitConfig", () => {
     expect(config.room?.max_participants).toBe(500);
   });
 
-  it("hands clients the coturn fleet with the shared secret so LiveKit mints credentials", () => {
+  it("hands clients every TURN droplet by name, with the shared secret so LiveKit mints credentials", () => {
+    const secret = "production-turn-shared-secret-0123456789";
+    const hosts = ["turn-1.gomeet.example", "turn-2.gomeet.example", "turn-3.gomeet.example"];
     expect(config.rtc?.turn_servers).toEqual([
-      {
-        host: "turn.gomeet.example",
-        port: 443,
-        protocol: "tls",
-        secret: "production-turn-shared-secret-0123456789",
-        ttl: 14_400,
-      },
-      {
-        host: "turn.gomeet.example",
-        port: 3478,
-        protocol: "udp",
-        secret: "production-turn-shared-secret-0123456789",
-        ttl: 14_400,
-      },
+      ...hosts.map((host) => ({ host, port: 3478, protocol: "udp", secret, ttl: 14_400 })),
+      ...hosts.map((host) => ({ host, port: 443, protocol: "tls", secret, ttl: 14_400 })),
     ]);
   });
 

@@ -175,11 +175,7 @@ export class TurnFleet extends pulumi.ComponentResource {
     this.stunServers = pulumi
       .all(this.reservedIps)
       .apply((ips) => ips.map((ip) => `${ip}:${MEDIA_PORTS.turnListening}`));
-    this.liveKitTurnServers = liveKitTurnServers(
-      config.domain,
-      config.turn.count,
-      args.dnsApiToken !== undefined,
-    );
+    this.liveKitTurnServers = liveKitTurnServers(config.domain, config.turn.count);
     this.registerOutputs({ reservedIps: this.reservedIps });
   }
 }

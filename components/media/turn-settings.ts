@@ -9,14 +9,14 @@ import type { TurnServerConfInput } from "./turnserver-conf.ts";
 /** Where certbot's deploy hook leaves the certificate for the turnserver user. */
 export const TURN_CERT_DIRECTORY = "/etc/coturn/tls";
 
-/** Debian 12 ships coturn 4.6.1, the build the real-binary tests run (../shared/reference/tools.md §1). */
+/** Debian 12 ships coturn 4.6.1 (https://packages.debian.org/bookworm/coturn), the build the real-binary tests run. */
 export const TURN_DROPLET_IMAGE = "debian-12-x64";
 
 export function turnRecordName(index: number): string {
   return `turn-${index + 1}`;
 }
 
-/** The shared record clients and LiveKit use; it carries one A record per droplet. */
+/** The shared name (one A record per droplet): the realm and the DNS-01 certificate name; clients get every droplet's own name. */
 export const TURN_SHARED_RECORD = "turn";
 
 /**
@@ -66,31 +66,25 @@ export function turnCloudInitInput(
     ...(dnsApiToken === undefined ? {} : { dnsApiToken }),
     certDirectory: TURN_CERT_DIRECTORY,
     udpBufferBytes: UDP_BUFFER_BYTES,
+    sshWithKeys: config.turn.sshKeys.length > 0,
     dnsPropagationSeconds: 60,
     tlsRedirect: { fromPort: MEDIA_PORTS.turnPublicTls, toPort: MEDIA_PORTS.turnTls },
   };
 }
 
 /**
- * What LiveKit hands clients (../shared/reference/livekit.md §1.2 `turn_servers`): TURN/UDP on the shared name,
- * and TURN/TLS on 443 under a name the droplets' certificates cover — the shared name with DNS-01
- * certificates, otherwise each droplet's own name.
+ * What LiveKit hands clients in the join response's ICE servers (LiveKit config `rtc.turn_servers`,
+ * https://docs.livekit.io/home/self-hosting/deployment/#improving-connectivity-with-turn): every droplet by its own
+ * name, TURN/UDP on 3478 and TURN/TLS on 443 (each droplet's certificate always covers its own name). Not the
+ * shared round-robin name: a browser resolves one address per ICE server URL, so with one dead droplet behind
+ * `turn.<domain>` a share of relay-only clients would get no relay candidate until the record changed. With
+ * every host listed, ICE gathers a relay candidate from each live droplet and a dead one costs nothing.
  */
-export function liveKitTurnServers(
-  domain: string,
-  count: number,
-  sharedNameCertified: boolean,
-): LiveKitTurnServer[] {
-  const tls: LiveKitTurnServer[] = sharedNameCertified
-    ? [{ host: `${TURN_SHARED_RECORD}.${domain}`, port: MEDIA_PORTS.turnPublicTls, protocol: "tls" }]
-    : Array.from({ length: count }, (_, i) => ({
-        host: `${turnRecordName(i)}.${domain}`,
-        port: MEDIA_PORTS.turnPublicTls,
-        protocol: "tls" as const,
-      }));
+export function liveKitTurnServers(domain: string, count: number): LiveKitTurnServer[] {
+  const hosts = Array.from({ length: count }, (_, i) => `${turnRecordName(i)}.${domain}`);
   return [
-    ...tls,
-    { host: `${TURN_SHARED_RECORD}.${domain}`, port: MEDIA_PORTS.turnListening, protocol: "udp" },
+    ...hosts.map((host) => ({ host, port: MEDIA_PORTS.turnListening, protocol: "udp" as const })),
+    ...hosts.map((host) => ({ host, port: MEDIA_PORTS.turnPublicTls, protocol: "tls" as const })),
   ];
 }
 

@@ -202,14 +202,11 @@ describe.each(STACKS)("media layer — $stack", ({ stack, environment, overrides
     expect(yaml.rtc.port_range_start).toBe(p.config.media.rtcUdpPorts.min);
     expect(yaml.rtc.port_range_end).toBe(p.config.media.rtcUdpPorts.max);
     expect(yaml.rtc.tcp_port).toBe(p.config.media.rtcTcpPort);
-    const tlsHosts = ips.map((_, i) => ({
-      host: `turn-${i + 1}.${p.config.domain}`,
-      port: 443,
-      protocol: "tls",
-    }));
+    // Every TURN droplet by its own name, not the shared round-robin name (components/media/turn-settings.ts).
+    const hosts = ips.map((_, i) => `turn-${i + 1}.${p.config.domain}`);
     expect(yaml.rtc.turn_servers.map(({ host, port, protocol }: Obj) => ({ host, port, protocol }))).toEqual([
-      ...tlsHosts,
-      { host: `turn.${p.config.domain}`, port: 3478, protocol: "udp" },
+      ...hosts.map((host) => ({ host, port: 3478, protocol: "udp" })),
+      ...hosts.map((host) => ({ host, port: 443, protocol: "tls" })),
     ]);
     for (const server of yaml.rtc.turn_servers) expect(server.secret).toBe(turnSecret());
     expect(yaml.room.max_participants).toBe(p.config.media.participantsPerMeeting);
@@ -381,7 +378,7 @@ describe.each(STACKS)("media layer — $stack", ({ stack, environment, overrides
 describe("media layer with a DNS token (gomeet:digitaloceanDnsToken)", () => {
   const token = "dop_v1_dns_only_token_0123456789abcdef";
 
-  it("certifies the shared TURN name by DNS-01, keeps port 80 closed and hands clients turn.<domain>:443", async () => {
+  it("certifies the shared TURN name by DNS-01, keeps port 80 closed and hands clients every droplet by its own name", async () => {
     const secrets: unknown[] = [];
     const config = loadPlatformConfig({ environment: "staging", stack: "staging" });
     const graph = await recordProgram({
@@ -409,7 +406,7 @@ describe("media layer with a DNS token (gomeet:digitaloceanDnsToken)", () => {
     const servers = (parse(livekit ?? "") as Obj).rtc.turn_servers.map(
       (s: Obj) => `${s.protocol}:${s.host}:${s.port}`,
     );
-    expect(servers).toEqual(["tls:turn.staging.gomeet.app:443", "udp:turn.staging.gomeet.app:3478"]);
+    expect(servers).toEqual(["udp:turn-1.staging.gomeet.app:3478", "tls:turn-1.staging.gomeet.app:443"]);
     expect(JSON.stringify(graph.resources.map((r) => r.inputs))).not.toContain(token);
   });
 });

@@ -1,6 +1,7 @@
 import type { EgressConfigInput } from "../../../components/media/egress-config.ts";
 import type { LiveKitConfigInput } from "../../../components/media/livekit-config.ts";
 import type { TurnCloudInitInput } from "../../../components/media/turn-cloud-init.ts";
+import { liveKitTurnServers } from "../../../components/media/turn-settings.ts";
 import type { TurnServerConfInput } from "../../../components/media/turnserver-conf.ts";
 
 /**
@@ -42,10 +43,7 @@ export function liveKitInput(env: Environment): LiveKitConfigInput {
       loopbackCandidates: false,
     },
     turn: {
-      servers: [
-        { host: `turn.${domain}`, port: 443, protocol: "tls" },
-        { host: `turn.${domain}`, port: 3478, protocol: "udp" },
-      ],
+      servers: liveKitTurnServers(domain, turnFleet[env].length),
       sharedSecret: `${env}-turn-shared-secret-0123456789`,
       credentialTtlSeconds: 14_400,
     },
@@ -118,5 +116,6 @@ export function turnCloudInitInput(env: Environment, turnServerConf: string, ind
     udpBufferBytes: 16_777_216,
     dnsPropagationSeconds: 60,
     tlsRedirect: { fromPort: 443, toPort: 5349 },
+    sshWithKeys: env === "production",
   };
 }
