@@ -147,9 +147,8 @@ export class ChatConnection {
       const from = frame.from as { userId: string; name: string };
       const id = String(frame.id);
       const mine = from.userId === this.me?.userId;
-      const pending = mine
-        ? this.messages.find((m) => m.mine && m.id === id && m.seq === undefined)
-        : undefined;
+      // Our own message may be acked before or after its event arrives: either way it is one message.
+      const pending = mine ? this.messages.find((m) => m.mine && m.id === id) : undefined;
       if (pending) {
         pending.seq = seq;
         pending.delivery = "sent";
