@@ -3,6 +3,7 @@ import type { Redis } from "ioredis";
 import { Counter } from "prom-client";
 import {
   ApiError,
+  cors,
   createApp,
   createRateLimiter,
   createTokenVerifier,
@@ -53,6 +54,8 @@ export function createAuthApp(deps: AuthAppDeps): ServiceApp {
     ],
   });
   const { metrics } = service;
+  // Before the routes: answers the web app's preflights and marks its answers (apps/shared/src/cors.ts).
+  service.app.use(cors({ allowedOrigin: config.corsAllowedOrigin }));
 
   const limiters = Object.fromEntries(
     (Object.entries(config.rateLimits) as [keyof AuthRateLimits, AuthRateLimits[keyof AuthRateLimits]][]).map(

@@ -26,6 +26,8 @@ export interface AuthConfig {
   refreshIdleSeconds: number;
   refreshAbsoluteSeconds: number;
   trustProxyHops: number;
+  /** The web app's origin (CORS_ALLOWED_ORIGIN); undefined: no cross-origin access. */
+  corsAllowedOrigin?: string | undefined;
   rateLimits: AuthRateLimits;
   argon2: Argon2Params;
 }
@@ -93,6 +95,7 @@ export function authConfigFromEnv(env: AuthEnv): AuthConfig {
     refreshIdleSeconds: env.AUTH_REFRESH_IDLE_SECONDS,
     refreshAbsoluteSeconds: env.AUTH_REFRESH_ABSOLUTE_SECONDS,
     trustProxyHops: env.TRUST_PROXY_HOPS,
+    corsAllowedOrigin: env.CORS_ALLOWED_ORIGIN,
     rateLimits: {
       loginIp: env.AUTH_RATE_LOGIN_IP,
       loginAccount: env.AUTH_RATE_LOGIN_ACCOUNT,

@@ -6,6 +6,7 @@ import type { WebSocket } from "ws";
 import {
   CHAT_TICKET_AUDIENCE,
   CHAT_TICKET_TYPE,
+  cors,
   createApp,
   createRateLimiter,
   createTokenVerifier,
@@ -70,6 +71,8 @@ export function createChatApp(deps: ChatAppDeps): ChatService {
     ],
   });
   const { metrics } = service;
+  // Before the routes: answers the web app's preflights and marks its answers (apps/shared/src/cors.ts).
+  service.app.use(cors({ allowedOrigin: config.corsAllowedOrigin }));
   const registers = [metrics.registry];
   const connections = new Gauge({
     name: "gomeet_ws_connections",

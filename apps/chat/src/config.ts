@@ -16,6 +16,8 @@ export interface ChatConfig {
   accessAudience: string;
   /** Origins allowed to open the socket, exactly as browsers send them (`https://app.gomeet.example`). */
   allowedOrigins: string[];
+  /** The web app's origin for the HTTP history routes (CORS_ALLOWED_ORIGIN); the stack sets allowedOrigins to it. */
+  corsAllowedOrigin?: string | undefined;
   /** Base URL of the meetings service inside the cluster (membership lookups). */
   meetingsUrl: string;
   membershipCacheMs: number;
@@ -101,6 +103,7 @@ export function chatConfigFromEnv(env: ChatEnv): ChatConfig {
     authIssuer: env.AUTH_ISSUER,
     accessAudience: env.AUTH_AUDIENCE,
     allowedOrigins: env.CHAT_ALLOWED_ORIGINS,
+    corsAllowedOrigin: env.CORS_ALLOWED_ORIGIN,
     meetingsUrl: env.MEETINGS_URL,
     membershipCacheMs: env.CHAT_MEMBERSHIP_CACHE_MS,
     limits: {

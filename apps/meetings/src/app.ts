@@ -4,6 +4,7 @@ import { EgressClient, RoomServiceClient } from "livekit-server-sdk";
 import { Counter } from "prom-client";
 import {
   type AppEnv,
+  cors,
   createApp,
   createTokenVerifier,
   type Logger,
@@ -76,6 +77,8 @@ export function createMeetingsApp(deps: MeetingsAppDeps): MeetingsService {
     ],
   });
   const { metrics } = service;
+  // Before the routes: answers the web app's preflights and marks its answers (apps/shared/src/cors.ts).
+  service.app.use(cors({ allowedOrigin: config.corsAllowedOrigin }));
   const lk = config.livekit;
   const rooms = new RoomServiceClient(lk.apiUrl, lk.apiKey, lk.apiSecret, { requestTimeout: 10 });
   const egress = new EgressClient(lk.apiUrl, lk.apiKey, lk.apiSecret, { requestTimeout: 30 });

@@ -70,6 +70,8 @@ export interface RecordingStorageConfig {
 /** Everything createMeetingsApp needs besides its connections. */
 export interface MeetingsConfig {
   auth: { jwks: string | URL | { keys: object[] }; issuer: string; audience: string };
+  /** The web app's origin (CORS_ALLOWED_ORIGIN); undefined: no cross-origin access. */
+  corsAllowedOrigin?: string | undefined;
   livekit: { url: string; apiUrl: string; apiKey: string; apiSecret: string };
   tokenTtlSeconds: number;
   seatHoldSeconds: number;
@@ -92,6 +94,7 @@ export function readMeetingsEnv(env: Record<string, string | undefined>): Meetin
 export function meetingsConfigFromEnv(env: MeetingsEnv): MeetingsConfig {
   return {
     auth: { jwks: env.AUTH_JWKS_URL, issuer: env.AUTH_ISSUER, audience: env.AUTH_AUDIENCE },
+    corsAllowedOrigin: env.CORS_ALLOWED_ORIGIN,
     livekit: {
       url: env.LIVEKIT_URL,
       apiUrl: env.LIVEKIT_API_URL,

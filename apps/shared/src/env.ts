@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { corsOriginVar } from "./cors.ts";
 import { parseRateLimitRule } from "./rate-limit.ts";
 
 /** Thrown when the environment does not satisfy a service's schema; the message names every bad variable. */
@@ -113,4 +114,6 @@ export const baseEnvSchema = z.object({
    * ../shared/reference/digitalocean.md §3.3).
    */
   DATABASE_PREPARE: booleanVar(true),
+  /** The web app's origin, the only one the API answers CORS for (apps/shared/src/cors.ts); unset: none. */
+  CORS_ALLOWED_ORIGIN: corsOriginVar,
 });

@@ -21,6 +21,15 @@ export {
   validationHook,
 } from "./app.ts";
 export { clientAddress } from "./client-ip.ts";
+export {
+  CORS_EXPOSED_HEADERS,
+  CORS_MAX_AGE_SECONDS,
+  CORS_METHODS,
+  CORS_REQUEST_HEADERS,
+  type CorsOptions,
+  cors,
+  corsOriginVar,
+} from "./cors.ts";
 export { createDatabase, type Database, type DatabaseOptions, type Queryable, type Sql } from "./database.ts";
 export {
   baseEnvSchema,
