@@ -1,5 +1,5 @@
 import { createHash, randomBytes, randomUUID } from "node:crypto";
-import type { Queryable, Sql } from "../../shared/src/index.ts";
+import { ApiError, type Queryable, type Sql } from "../../shared/src/index.ts";
 import { type UserRow, userColumns } from "./users.ts";
 
 export interface SessionLifetimes {
@@ -44,14 +44,19 @@ export async function startSession(
 ): Promise<{ sessionId: string; refreshToken: string }> {
   const sessionId = randomUUID();
   const refreshToken = newRefreshToken();
-  await sql.begin((tx) => [
-    tx`insert into sessions (id, user_id, idle_expires_at, absolute_expires_at, user_agent, ip)
+  await sql.begin(async (tx) => {
+    // FOR SHARE conflicts with the row update that disables the user: a login racing a disable either commits
+    // its session first (and the disable ends it) or waits and finds the user disabled.
+    const [enabled] =
+      await tx`select 1 from users where id = ${input.userId} and disabled_at is null for share`;
+    if (!enabled) throw new ApiError(403, "account_disabled", "this account is disabled");
+    await tx`insert into sessions (id, user_id, idle_expires_at, absolute_expires_at, user_agent, ip)
        values (${sessionId}, ${input.userId},
                now() + make_interval(secs => ${lifetimes.idleSeconds}),
                now() + make_interval(secs => ${lifetimes.absoluteSeconds}),
-               ${input.userAgent?.slice(0, 256) ?? null}, ${input.ip})`,
-    tx`insert into refresh_tokens (token_hash, session_id) values (${hashRefreshToken(refreshToken)}, ${sessionId})`,
-  ]);
+               ${input.userAgent?.slice(0, 256) ?? null}, ${input.ip})`;
+    await tx`insert into refresh_tokens (token_hash, session_id) values (${hashRefreshToken(refreshToken)}, ${sessionId})`;
+  });
   return { sessionId, refreshToken };
 }
 

@@ -74,6 +74,22 @@ export async function updatePasswordHash(sql: Queryable, id: string, passwordHas
   await sql`update users set password_hash = ${passwordHash}, updated_at = now() where id = ${id}`;
 }
 
+/**
+ * Replaces the password hash only if it is still the one the current password was verified against: of two
+ * changes verified against the same password, the second finds the hash changed and returns false, as it would
+ * had it come after the first.
+ */
+export async function replacePasswordHash(
+  sql: Queryable,
+  id: string,
+  verifiedHash: string,
+  passwordHash: string,
+): Promise<boolean> {
+  const changed = await sql`update users set password_hash = ${passwordHash}, updated_at = now()
+    where id = ${id} and password_hash = ${verifiedHash} returning id`;
+  return changed.length === 1;
+}
+
 export async function setRoles(sql: Queryable, id: string, roles: string[]): Promise<UserRow | undefined> {
   const [row] = await sql<
     UserRow[]

@@ -10,7 +10,7 @@ import {
   UserSchema,
 } from "../schemas.ts";
 import { listOpenSessions, revokeSession, revokeUserSessions } from "../sessions.ts";
-import { updateDisplayName, updatePasswordHash, userView } from "../users.ts";
+import { replacePasswordHash, updateDisplayName, userView } from "../users.ts";
 import { type AuthContext, type AuthEnv, type AuthRouter, bearerSecurity, jsonBody } from "./context.ts";
 import { NO_STORE } from "./tokens-response.ts";
 
@@ -76,23 +76,18 @@ export function accountRoutes(ctx: AuthContext): AuthRouter {
       const account = c.get("account");
       const body = c.req.valid("json");
       await ctx.limiters.loginAccount.enforce(account.email);
-      if (!(await ctx.hasher.verify(account.passwordHash, body.currentPassword))) {
-        throw new ApiError(
-          403,
-          "invalid_credentials",
-          "currentPassword does not match the account's password",
-          {
-            errors: [{ field: "currentPassword", message: "does not match the current password" }],
-          },
-        );
-      }
-      await updatePasswordHash(ctx.sql, account.id, await ctx.hasher.hash(body.newPassword));
-      const ended = await revokeUserSessions(
-        ctx.sql,
-        account.id,
-        "password_changed",
-        c.get("principal").sessionId,
-      );
+      const wrongPassword = () =>
+        new ApiError(403, "invalid_credentials", "currentPassword does not match the account's password", {
+          errors: [{ field: "currentPassword", message: "does not match the current password" }],
+        });
+      if (!(await ctx.hasher.verify(account.passwordHash, body.currentPassword))) throw wrongPassword();
+      const newHash = await ctx.hasher.hash(body.newPassword);
+      // The change and the end of the other sessions commit together, and only if no other change came first.
+      const ended = await ctx.sql.begin(async (tx) => {
+        if (!(await replacePasswordHash(tx, account.id, account.passwordHash, newHash)))
+          throw wrongPassword();
+        return await revokeUserSessions(tx, account.id, "password_changed", c.get("principal").sessionId);
+      });
       await ctx.accessEvents.sessionsEnded(account.id, ended);
       return c.body(null, 204);
     },
