@@ -31,6 +31,9 @@ export interface ControlPlane {
   livekit: RunningLiveKitNode;
   livekitApiKey: string;
   livekitApiSecret: string;
+  /** Where each service keeps its state, for tests that check it directly. */
+  databaseUrls: { auth: string; meetings: string; chatShards: string[] };
+  redisUrl: string;
   /** Stops the services (SIGTERM, graceful) and returns how each exited, then everything else it started. */
   stop(): Promise<Record<ControlPlaneService, ProcessExit>>;
 }
@@ -44,9 +47,7 @@ export interface ControlPlane {
  */
 export async function startControlPlane(
   adminUrl: string,
-  overrides: {
-    chat?: Record<string, string>;
-  } = {},
+  overrides: Partial<Record<ControlPlaneService, Record<string, string>>> = {},
 ): Promise<ControlPlane> {
   const cleanups: (() => Promise<void>)[] = [];
   const cleanUp = async () => {
@@ -105,6 +106,7 @@ export async function startControlPlane(
         AUTH_AUDIENCE: "gomeet",
         AUTH_SIGNING_KEYS: JSON.stringify(jwks),
         AUTH_SIGNING_KID: kid,
+        ...overrides.auth,
       },
       meetings: {
         ...base,
@@ -118,6 +120,7 @@ export async function startControlPlane(
         RECORDINGS_BUCKET: "gomeet-e2e-recordings",
         RECORDINGS_ACCESS_KEY: "DO00E2EACCESSKEY",
         RECORDINGS_SECRET_KEY: randomBytes(24).toString("hex"),
+        ...overrides.meetings,
       },
       chat: {
         ...base,
@@ -144,6 +147,12 @@ export async function startControlPlane(
       livekit,
       livekitApiKey: livekitBase.apiKey,
       livekitApiSecret: livekitBase.apiSecret,
+      databaseUrls: {
+        auth: databases.auth.url,
+        meetings: databases.meetings.url,
+        chatShards: databases.chatShards.map((s) => s.url),
+      },
+      redisUrl: redis.url,
       async stop() {
         // Reverse dependency order: chat asks meetings, meetings and chat verify with auth's keys.
         const exits = {} as Record<ControlPlaneService, ProcessExit>;
