@@ -21,3 +21,11 @@ export function stackTag(stack: string): string {
 export function areaTags(identity: StackIdentity, area: string): string[] {
   return [...identity.tags, `area:${area}`];
 }
+
+/**
+ * A tag that only this stack's resources carry, for tags used as selectors (a Cloud Firewall applies to every
+ * Droplet with its tag in the account, and stacks share one account): `<tag>:<stack>`, e.g. `pool:media:staging`.
+ */
+export function stackScopedTag(stack: string, tag: string): string {
+  return `${tag}:${stack}`;
+}

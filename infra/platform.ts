@@ -18,6 +18,8 @@ export interface PlatformSecrets {
    * only its own `turn-N` name over HTTP-01.
    */
   digitaloceanDnsToken?: pulumi.Output<string>;
+  /** Grafana's OAuth client secret (`gomeet:grafanaOAuthClientSecret`); required when Grafana is routed. */
+  grafanaOAuthClientSecret?: pulumi.Output<string>;
 }
 
 /** Files the program reads besides its config. */

@@ -24,6 +24,12 @@ export function runPlatformProgram(options: ProgramOptions = {}): PlatformOutput
   });
   const alertSlackWebhookUrl = config.getSecret("alertSlackWebhookUrl");
   const digitaloceanDnsToken = config.getSecret("digitaloceanDnsToken");
+  const grafanaOAuthClientSecret = config.getSecret("grafanaOAuthClientSecret");
+  if (platform.monitoring.grafana.allowList.length > 0 && !grafanaOAuthClientSecret) {
+    throw new Error(
+      "gomeet:grafanaOAuthClientSecret: expected the OAuth client secret of monitoring.grafana.login (pulumi config set --secret gomeet:grafanaOAuthClientSecret …) because monitoring.grafana.allowList publishes Grafana, got nothing",
+    );
+  }
   const configuredWebBuild = config.get("webBuild");
   const webBuild = loadWebBuild({
     ...(configuredWebBuild !== undefined ? { configuredDir: configuredWebBuild } : {}),
@@ -40,6 +46,7 @@ export function runPlatformProgram(options: ProgramOptions = {}): PlatformOutput
     {
       ...(alertSlackWebhookUrl && { alertSlackWebhookUrl }),
       ...(digitaloceanDnsToken && { digitaloceanDnsToken }),
+      ...(grafanaOAuthClientSecret && { grafanaOAuthClientSecret }),
     },
     { webBuild },
   );

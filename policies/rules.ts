@@ -7,6 +7,7 @@ import {
   stackTagEverywhere,
 } from "./cloud-rules.ts";
 import type { PolicyResource, PolicyRule, Violation } from "./resource.ts";
+import { SECURITY_RULES } from "./security-rules.ts";
 import {
   mediaPodsProtected,
   pinnedImages,
@@ -28,6 +29,7 @@ export const RULES: readonly PolicyRule[] = [
   stackTagEverywhere,
   mediaPodsProtected,
   portRangesDisjoint,
+  ...SECURITY_RULES,
 ];
 
 /** Runs every rule over a stack's resources (what the offline plan does; the CLI runs the same rules). */

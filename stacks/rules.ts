@@ -6,6 +6,7 @@ import { mediaPoolOnSize } from "../infra/capacity/media-pool.ts";
 import { defaultMeetingShape, roomFitProblem, roomLoad } from "../infra/capacity/room-model.ts";
 import { planTurn } from "../infra/capacity/turn-capacity.ts";
 import type { PlatformConfig } from "./schema.ts";
+import { securityConfigViolations } from "./security-rules.ts";
 
 /** A rule that spans several settings, reported against the setting a user would change. */
 export interface RuleViolation {
@@ -50,6 +51,8 @@ export function checkPlatformRules(config: PlatformConfig): RuleViolation[] {
   violations.push(...platformPortRangeProblems(config));
 
   violations.push(...mediaCapacityViolations(config));
+
+  violations.push(...securityConfigViolations(config));
 
   const pgRam = DATABASE_RAM_GIB[config.postgres.size] ?? 0;
   if (config.postgres.nodeCount > 1 && pgRam < 2) {

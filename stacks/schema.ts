@@ -110,6 +110,45 @@ const weekday = z.enum(
   },
 );
 
+const grafanaLogin = z.discriminatedUnion(
+  "provider",
+  [
+    z.strictObject({
+      provider: z.literal("github"),
+      clientId: z
+        .string()
+        .regex(/^[A-Za-z0-9._-]{8,64}$/, { message: "expected a GitHub OAuth app client id" }),
+      /** Only members of these GitHub organizations may sign in. */
+      organizations: z
+        .array(z.string().regex(/^[A-Za-z0-9-]{1,39}$/, { message: "expected a GitHub organization name" }))
+        .min(1, { message: "expected at least one GitHub organization" }),
+    }),
+    z.strictObject({
+      provider: z.literal("generic"),
+      /** What Grafana's login button says, e.g. the identity provider's name. */
+      name: z.string().min(1, { message: "expected a display name" }),
+      clientId: z.string().min(1, { message: "expected the OIDC client id" }),
+      authUrl: z.url({ protocol: /^https$/, message: "expected an https:// authorization URL" }),
+      tokenUrl: z.url({ protocol: /^https$/, message: "expected an https:// token URL" }),
+      apiUrl: z.url({ protocol: /^https$/, message: "expected an https:// userinfo URL" }),
+      /** Only accounts whose e-mail is in one of these domains may sign in. */
+      allowedDomains: z.array(hostname).min(1, { message: "expected at least one e-mail domain" }),
+    }),
+  ],
+  { message: "expected provider github or generic" },
+);
+
+/**
+ * Grafana is reachable from the internet only from `allowList` (Traefik IPAllowList on its route; empty: no
+ * public route at all) and signs users in through `login` alone — no anonymous access, no login form, no basic
+ * auth. The OAuth client secret is the Pulumi secret `gomeet:grafanaOAuthClientSecret`.
+ */
+const grafanaSchema = z.strictObject({
+  allowList: z.array(cidr).max(100, { message: "expected at most 100 CIDRs" }),
+  login: grafanaLogin,
+});
+export type GrafanaConfig = z.infer<typeof grafanaSchema>;
+
 export const platformSchema = z.strictObject({
   environment: z.enum(["staging", "production", "ephemeral"], {
     message: "expected one of staging, production, ephemeral",
@@ -176,6 +215,15 @@ export const platformSchema = z.strictObject({
     }),
   }),
   valkey: z.strictObject({
+    /**
+     * Managed Valkey clusters the app keyspace is partitioned over by meeting id (DigitalOcean offers no cluster
+     * mode; docs/data.md). LiveKit keeps an instance of its own besides these.
+     */
+    shards: z
+      .number()
+      .int()
+      .min(1, { message: "expected 1 to 8 Valkey shards" })
+      .max(8, { message: "expected 1 to 8 Valkey shards" }),
     size: databaseSize,
     nodeCount: z
       .number()
@@ -197,6 +245,15 @@ export const platformSchema = z.strictObject({
     count: positiveInt("an integer ≥ 1"),
     size: dropletSize,
     adminSshCidrs: z.array(cidr),
+    /**
+     * DigitalOcean SSH key ids or fingerprints installed for root on the TURN droplets. A droplet created without
+     * keys gets a root password (docs/security.md), so SSH is only opened when keys are given.
+     */
+    sshKeys: z.array(
+      z.string().regex(/^(\d{1,12}|[0-9a-f]{2}(:[0-9a-f]{2}){15})$/, {
+        message: "expected a DigitalOcean SSH key id or an MD5 fingerprint such as 3b:16:…:4f",
+      }),
+    ),
     relayPorts: portRange,
   }),
   media: z.strictObject({
@@ -248,6 +305,7 @@ export const platformSchema = z.strictObject({
     }),
     /** DigitalOcean uptime checks and alerts on the public endpoints ($1 per check a month, digitalocean.md §5). */
     uptimeChecks: z.boolean({ message: "expected true or false" }),
+    grafana: grafanaSchema,
   }),
   cdn: z.strictObject({
     ttlSeconds: z

@@ -25,7 +25,8 @@ export interface PlatformNetworkPolicy {
   namespace: NamespaceName;
   purpose: string;
   spec: {
-    podSelector: Record<string, never>;
+    /** Every pod of the namespace, or only the pods a policy is for. */
+    podSelector: Record<string, never> | { matchLabels: Record<string, string> };
     policyTypes: ("Ingress" | "Egress")[];
     ingress?: { from: Peer[]; ports: PolicyPort[] }[];
     egress?: { to: Peer[]; ports: PolicyPort[] }[];
@@ -47,6 +48,16 @@ export interface NetworkPolicyInput {
  */
 export const METRICS_API_PORT = P.admissionWebhook;
 
+/**
+ * The one receiver of LiveKit's webhooks: meetings' pods (the `app.kubernetes.io/name` label
+ * components/apps/control-plane-service.ts gives each service) on their HTTP port (infra/layers/media.ts
+ * MEETINGS_WEBHOOK_URL).
+ */
+export const WEBHOOK_RECEIVER = {
+  pods: { "app.kubernetes.io/name": "meetings" },
+  port: P.serviceHttp,
+} as const;
+
 const ANYWHERE: Peer = { ipBlock: { cidr: "0.0.0.0/0" } };
 const SAME_NAMESPACE: Peer = { podSelector: {} };
 const namespace = (key: NamespaceKey): Peer => ({
@@ -58,7 +69,7 @@ function policy(
   key: NamespaceKey,
   name: string,
   purpose: string,
-  rules: { ingress?: Rule[]; egress?: Rule[] },
+  rules: { ingress?: Rule[]; egress?: Rule[]; pods?: Record<string, string> },
 ): PlatformNetworkPolicy {
   const policyTypes: ("Ingress" | "Egress")[] = [];
   if (rules.ingress) policyTypes.push("Ingress");
@@ -68,7 +79,7 @@ function policy(
     namespace: NAMESPACES[key],
     purpose,
     spec: {
-      podSelector: {},
+      podSelector: rules.pods ? { matchLabels: rules.pods } : {},
       policyTypes,
       ...(rules.ingress && { ingress: rules.ingress.map((r) => ({ from: r.peers, ports: r.ports })) }),
       ...(rules.egress && { egress: rules.egress.map((r) => ({ to: r.peers, ports: r.ports })) }),
@@ -140,9 +151,13 @@ export function platformNetworkPolicies(input: NetworkPolicyInput): PlatformNetw
     policy(
       "services",
       "allow-livekit-webhooks",
-      "LiveKit (host network, node addresses) posts webhooks to meetings",
+      // LiveKit runs on the host network, so its requests come from node addresses in the VPC, which no
+      // selector narrows further; the policy admits them to meetings' pods and port alone, and meetings accepts
+      // only webhooks signed with the LiveKit API key (apps/meetings/src/livekit-webhooks.ts).
+      "LiveKit (host network, node addresses) posts webhooks to meetings, and only to meetings",
       {
-        ingress: [{ peers: [namespace("media"), vpc], ports: tcp(P.serviceHttp) }],
+        pods: WEBHOOK_RECEIVER.pods,
+        ingress: [{ peers: [vpc], ports: tcp(WEBHOOK_RECEIVER.port) }],
       },
     ),
     policy(

@@ -2,7 +2,7 @@ import * as digitalocean from "@pulumi/digitalocean";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { PlatformConfig } from "../../stacks/schema.ts";
-import { areaTags, resourceName, type StackIdentity } from "../naming.ts";
+import { areaTags, resourceName, type StackIdentity, stackScopedTag } from "../naming.ts";
 import { type PoolRole, poolSpec } from "./node-pools.ts";
 
 export interface ClusterArgs {
@@ -73,7 +73,7 @@ export class Cluster extends pulumi.ComponentResource {
           maxNodes: system.maxNodes,
           ...(system.nodeCount !== undefined ? { nodeCount: system.nodeCount } : {}),
           labels: system.labels,
-          tags: [...tags, "pool:system"],
+          tags: [...tags, "pool:system", stackScopedTag(identity.stack, "pool:system")],
         },
       },
       {
@@ -100,7 +100,8 @@ export class Cluster extends pulumi.ComponentResource {
           ...(spec.nodeCount !== undefined ? { nodeCount: spec.nodeCount } : {}),
           labels: spec.labels,
           taints: spec.taints,
-          tags: [...tags, `pool:${role}`],
+          // The stack-scoped tag is what Cloud Firewalls select (components/media/pool-placement.ts).
+          tags: [...tags, `pool:${role}`, stackScopedTag(identity.stack, `pool:${role}`)],
         },
         { parent: this, ignoreChanges: ["nodeCount"] },
       );

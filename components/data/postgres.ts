@@ -2,6 +2,7 @@ import * as digitalocean from "@pulumi/digitalocean";
 import * as pulumi from "@pulumi/pulumi";
 import type { PlatformConfig } from "../../stacks/schema.ts";
 import { areaTags, resourceName, type StackIdentity } from "../naming.ts";
+import { MONITORING_ROLE } from "./monitoring-role.ts";
 
 export const SERVICES = ["auth", "meetings", "chat"] as const;
 export type ServiceName = (typeof SERVICES)[number];
@@ -43,6 +44,12 @@ export class Postgres extends pulumi.ComponentResource {
     chat: pulumi.Output<string>[];
   };
   readonly readReplicaUri: pulumi.Output<string> | undefined;
+  /**
+   * The monitoring user's direct connection string (secret), for postgres-exporter: a user of its own that owns
+   * nothing and is granted only `pg_monitor` (components/data/monitoring-role.ts), so the monitoring namespace
+   * holds no service's credentials.
+   */
+  readonly monitoringUri: pulumi.Output<string>;
   readonly clusterUrn: pulumi.Output<string>;
   readonly clusterId: pulumi.Output<string>;
 
@@ -81,6 +88,22 @@ export class Postgres extends pulumi.ComponentResource {
         ),
       ]),
     ) as Record<ServiceName, digitalocean.DatabaseUser>;
+
+    const monitoring = new digitalocean.DatabaseUser(
+      `${name}-user-${MONITORING_ROLE}`,
+      { clusterId: cluster.id, name: MONITORING_ROLE },
+      { parent: this },
+    );
+    // Direct (not pooled) to the maintenance database: the statistics views cover every database, and a
+    // PgBouncer pool is tied to one database and one user.
+    this.monitoringUri = pulumi.secret(
+      pulumi
+        .all([cluster.privateHost, cluster.port, monitoring.password])
+        .apply(
+          ([host, port, password]) =>
+            `postgresql://${MONITORING_ROLE}:${encodeURIComponent(password)}@${host}:${port}/defaultdb?sslmode=require`,
+        ),
+    );
 
     const uris: { service: ServiceName; uri: pulumi.Output<string> }[] = [];
     for (const { service, database, pool } of databaseNames(config.chatShards)) {

@@ -11,7 +11,14 @@ import {
   DNS_TOKEN_SECRET,
 } from "./certificates.ts";
 import { CERT_MANAGER_CHART, type PinnedChart, TRAEFIK_CHART } from "./charts.ts";
-import { ingressRouteSpec, middlewareSpecs, PUBLIC_ROUTES, tlsSecretName } from "./routes.ts";
+import {
+  ingressRouteSpec,
+  middlewareSpecs,
+  publishedRoutes,
+  SOURCE_ALLOW_LIST_MIDDLEWARE,
+  sourceAllowListSpec,
+  tlsSecretName,
+} from "./routes.ts";
 import { traefikValues } from "./traefik-values.ts";
 
 export interface GatewayArgs {
@@ -26,6 +33,8 @@ export interface GatewayArgs {
    * issuer expects the Secret to have been created by hand (docs/gateway.md).
    */
   dnsApiToken: pulumi.Output<string> | undefined;
+  /** Who may reach operator-only routes (Grafana); empty: they are not routed. */
+  grafanaAllowList: readonly string[];
   /** The baseline's namespaces, policies and priority classes: they must exist before any pod starts. */
   baseline: pulumi.Resource[];
 }
@@ -121,9 +130,12 @@ export class Gateway extends pulumi.ComponentResource {
 
     const routeDeps: pulumi.Resource[] = [this.traefik];
     const middlewares = middlewareSpecs(args.gateway);
-    for (const route of PUBLIC_ROUTES) {
+    for (const route of publishedRoutes(args.grafanaAllowList)) {
       const host = `${route.subdomain}.${args.domain}`;
-      for (const [middleware, spec] of Object.entries(middlewares)) {
+      const routeMiddlewares = route.operatorsOnly
+        ? { [SOURCE_ALLOW_LIST_MIDDLEWARE]: sourceAllowListSpec(args.grafanaAllowList), ...middlewares }
+        : middlewares;
+      for (const [middleware, spec] of Object.entries(routeMiddlewares)) {
         routeDeps.push(
           new k8s.apiextensions.CustomResource(
             `${name}-mw-${route.namespace}-${middleware}`,

@@ -61,12 +61,39 @@ export interface PublicRoute {
   backends: RouteBackend[];
   /** Routes carrying WebSockets (chat, LiveKit signalling): documented, and checked to keep upgrade-safe middlewares. */
   websockets: boolean;
+  /**
+   * Operator-only routes: reachable only from the stack's allow-list (`SOURCE_ALLOW_LIST_MIDDLEWARE` runs before
+   * the public middlewares), and not routed at all when the list is empty.
+   */
+  operatorsOnly: boolean;
+}
+
+/** The IPAllowList middleware of operator-only routes (Traefik "IPAllowList" middleware, traefik.io/v1alpha1). */
+export const SOURCE_ALLOW_LIST_MIDDLEWARE = "source-allow-list";
+
+/**
+ * Traefik answers 403 to any other source. The entrypoints take the client address from the load balancer's
+ * PROXY protocol header, so the remote address is the client's own and no `ipStrategy` is needed
+ * (https://doc.traefik.io/traefik/middlewares/http/ipallowlist/).
+ */
+export function sourceAllowListSpec(allowList: readonly string[]): Record<string, unknown> {
+  if (allowList.length === 0) {
+    throw new Error(
+      "gateway: an operator-only route needs a non-empty allow-list (monitoring.grafana.allowList)",
+    );
+  }
+  return { ipAllowList: { sourceRange: [...allowList] } };
+}
+
+/** The routes a stack publishes: operator-only ones only when the allow-list admits someone. */
+export function publishedRoutes(operatorAllowList: readonly string[]): PublicRoute[] {
+  return PUBLIC_ROUTES.filter((r) => !r.operatorsOnly || operatorAllowList.length > 0);
 }
 
 /**
  * Public routes. `api.<domain>` is split between the services by path prefix (the auth paths are those
  * apps/auth serves; meetings and chat own theirs); `livekit.<domain>` is LiveKit's signalling and room API;
- * `grafana.<domain>` is Grafana behind its own login. Backends are addressed by their Service's `http` port
+ * `grafana.<domain>` is Grafana, for operators only: behind the allow-list and Grafana's OAuth sign-in. Backends are addressed by their Service's `http` port
  * name, except LiveKit's, whose port number is fixed by livekit.yaml.
  */
 export const PUBLIC_ROUTES: PublicRoute[] = [
@@ -75,6 +102,7 @@ export const PUBLIC_ROUTES: PublicRoute[] = [
     subdomain: "api",
     namespace: NAMESPACES.services,
     websockets: true,
+    operatorsOnly: false,
     backends: [
       {
         service: "auth",
@@ -98,6 +126,7 @@ export const PUBLIC_ROUTES: PublicRoute[] = [
     subdomain: "livekit",
     namespace: NAMESPACES.media,
     websockets: true,
+    operatorsOnly: false,
     backends: [{ service: "livekit", port: PLATFORM_PORTS.livekitHttp, pathPrefixes: [] }],
   },
   {
@@ -105,6 +134,7 @@ export const PUBLIC_ROUTES: PublicRoute[] = [
     subdomain: "grafana",
     namespace: NAMESPACES.monitoring,
     websockets: true,
+    operatorsOnly: true,
     backends: [{ service: "monitoring-grafana", port: 80, pathPrefixes: [] }],
   },
 ];
@@ -130,7 +160,10 @@ export function ingressRouteSpec(route: PublicRoute, domain: string): Record<str
     routes: route.backends.map((backend) => ({
       kind: "Rule",
       match: routeMatch(host, backend),
-      middlewares: PUBLIC_MIDDLEWARES.map((name) => ({ name })),
+      middlewares: [
+        ...(route.operatorsOnly ? [SOURCE_ALLOW_LIST_MIDDLEWARE] : []),
+        ...PUBLIC_MIDDLEWARES,
+      ].map((name) => ({ name })),
       services: [{ kind: "Service", name: backend.service, port: backend.port }],
     })),
     tls: { secretName: tlsSecretName(route) },

@@ -2,6 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { dropletSize } from "../../infra/capacity/droplet-sizes.ts";
 import type { PlatformConfig } from "../../stacks/schema.ts";
+import { PRIORITY_CLASSES } from "../baseline/priority-classes.ts";
 import { renderEgressConfig } from "./egress-config.ts";
 import { LIVEKIT_DRAIN_SECONDS } from "./livekit-workload.ts";
 import { EGRESS_IMAGE } from "./media-images.ts";
@@ -101,6 +102,8 @@ export class Egress extends pulumi.ComponentResource {
               // A recording lasts as long as its meeting, and LiveKit gives a draining meeting up to the same
               // window; egress stops taking jobs on SIGTERM and finishes the ones it has.
               terminationGracePeriodSeconds: LIVEKIT_DRAIN_SECONDS,
+              priorityClassName: PRIORITY_CLASSES.recording.name,
+              securityContext: { seccompProfile: { type: "RuntimeDefault" } },
               nodeSelector: placement.nodeSelector,
               tolerations: placement.tolerations,
               affinity: {
@@ -129,7 +132,16 @@ export class Egress extends pulumi.ComponentResource {
                   resources: dedicatedPodResources(dropletSize(config.cluster.pools.egress.size)),
                   volumeMounts: [{ name: "dshm", mountPath: "/dev/shm" }],
                   // The image's own `egress` user (created by useradd, uid 1000 [inference: re-check on image bump]).
-                  securityContext: { runAsNonRoot: true, runAsUser: 1000, allowPrivilegeEscalation: false },
+                  // SYS_ADMIN is the one capability egress needs: Chrome's sandbox creates namespaces, and since
+                  // egress v1.7.6 "all Egress deployments … require --cap-add=SYS_ADMIN" (LiveKit, Self-hosting the
+                  // Egress Service, https://docs.livekit.io/oss/deployment/egress/).
+                  securityContext: {
+                    runAsNonRoot: true,
+                    runAsUser: 1000,
+                    allowPrivilegeEscalation: false,
+                    capabilities: { drop: ["ALL"], add: ["SYS_ADMIN"] },
+                    seccompProfile: { type: "RuntimeDefault" },
+                  },
                 },
               ],
               // Chrome (room composite) needs more shared memory than the container default of 64 MiB.

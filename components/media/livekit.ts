@@ -5,6 +5,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { dropletSize } from "../../infra/capacity/droplet-sizes.ts";
 import type { PlatformConfig } from "../../stacks/schema.ts";
+import { PRIORITY_CLASSES } from "../baseline/priority-classes.ts";
 import { resourceName, type StackIdentity } from "../naming.ts";
 import { webRtcInboundRules } from "./firewall-rules.ts";
 import { liveKitScaling } from "./livekit-autoscaling.ts";
@@ -128,6 +129,8 @@ export class LiveKit extends pulumi.ComponentResource {
               // (livekit.md §3.2 "it relies on hostNetwork").
               hostNetwork: true,
               dnsPolicy: "ClusterFirstWithHostNet",
+              // Above every other GoMeet class: a pending LiveKit pod may preempt anything but another media pod.
+              priorityClassName: PRIORITY_CLASSES.media.name,
               // SIGTERM drains: running rooms continue, new rooms go elsewhere, exit when empty (livekit.md §4.3).
               terminationGracePeriodSeconds: LIVEKIT_DRAIN_SECONDS,
               nodeSelector: placement.nodeSelector,
@@ -140,7 +143,13 @@ export class LiveKit extends pulumi.ComponentResource {
                 },
               },
               // The server needs no root: its ports are above 1024 and its config is group-readable.
-              securityContext: { runAsNonRoot: true, runAsUser: 65532, runAsGroup: 65532, fsGroup: 65532 },
+              securityContext: {
+                runAsNonRoot: true,
+                runAsUser: 65532,
+                runAsGroup: 65532,
+                fsGroup: 65532,
+                seccompProfile: { type: "RuntimeDefault" },
+              },
               initContainers: [
                 {
                   // LiveKit asks for 16 MiB socket buffers and warns below 5 MB (livekit.md §1.2); the kernel caps
@@ -154,7 +163,13 @@ export class LiveKit extends pulumi.ComponentResource {
                     `net.core.wmem_max=${UDP_BUFFER_BYTES}`,
                   ],
                   // sysctl of a host-wide key: the one step that needs root.
-                  securityContext: { privileged: true, runAsUser: 0, runAsNonRoot: false },
+                  securityContext: {
+                    privileged: true,
+                    runAsUser: 0,
+                    runAsNonRoot: false,
+                    capabilities: { drop: ["ALL"] },
+                    seccompProfile: { type: "RuntimeDefault" },
+                  },
                   resources: { requests: { cpu: "10m", memory: "8Mi" }, limits: { memory: "16Mi" } },
                 },
               ],
@@ -171,7 +186,14 @@ export class LiveKit extends pulumi.ComponentResource {
                   readinessProbe: probes.readiness,
                   livenessProbe: probes.liveness,
                   resources: dedicatedPodResources(media),
-                  securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true },
+                  // Every port LiveKit binds is above 1024 (HTTP, ICE/TCP, ICE/UDP range, metrics), so it needs no
+                  // capability at all, not even NET_BIND_SERVICE.
+                  securityContext: {
+                    allowPrivilegeEscalation: false,
+                    readOnlyRootFilesystem: true,
+                    capabilities: { drop: ["ALL"] },
+                    seccompProfile: { type: "RuntimeDefault" },
+                  },
                   volumeMounts: [{ name: "config", mountPath: "/etc/livekit", readOnly: true }],
                 },
               ],
@@ -243,7 +265,7 @@ export class LiveKit extends pulumi.ComponentResource {
       `${name}-webrtc-firewall`,
       {
         name: resourceName(identity, "media-webrtc"),
-        tags: [poolDropletTag("media")],
+        tags: [poolDropletTag(identity.stack, "media")],
         inboundRules: webRtcInboundRules({
           udpPortRange: { start: config.media.rtcUdpPorts.min, end: config.media.rtcUdpPorts.max },
           tcpPort: config.media.rtcTcpPort,

@@ -1,4 +1,5 @@
 import { POOL_LABEL, POOL_TAINTS, type PoolRole } from "../cluster/node-pools.ts";
+import { stackScopedTag } from "../naming.ts";
 
 /** The nodeSelector + tolerations that put a pod on one DOKS pool and nowhere else. */
 export interface PoolPlacement {
@@ -20,9 +21,11 @@ export function poolPlacement(role: PoolRole): PoolPlacement {
 }
 
 /**
- * The DigitalOcean tag the cluster component puts on every droplet of a pool (components/cluster/cluster.ts
- * tags pools `pool:<role>`). Cloud Firewalls select droplets by tag (../shared/reference/digitalocean.md §6).
+ * The DigitalOcean tag the cluster component puts on every droplet of one stack's pool
+ * (components/cluster/cluster.ts). Cloud Firewalls select droplets by tag across the whole account
+ * (DigitalOcean Cloud Firewalls limits, https://docs.digitalocean.com/products/networking/firewalls/details/limits/),
+ * so a selector must name the stack, or one stack's firewall would open other stacks' nodes.
  */
-export function poolDropletTag(role: PoolRole): string {
-  return `pool:${role}`;
+export function poolDropletTag(stack: string, role: PoolRole): string {
+  return stackScopedTag(stack, `pool:${role}`);
 }

@@ -39,12 +39,43 @@ export interface TurnCloudInitInput {
   dnsPropagationSeconds: number;
   /** TCP 443 is redirected to coturn's `tls-listening-port`. */
   tlsRedirect: { fromPort: number; toPort: number };
+  /**
+   * Whether operators log in over SSH (the droplet was created with SSH keys). Either way password login is
+   * off and root's password is locked; without keys the SSH daemon is stopped too.
+   */
+  sshWithKeys: boolean;
 }
 
 export const TURN_CONF_PATH = "/etc/turnserver.conf";
 const CERTBOT_CREDENTIALS = "/etc/letsencrypt/digitalocean.ini";
 const TLS_REDIRECT_RULES = "/etc/gomeet/turn-tls-redirect.nft";
 const DEPLOY_HOOK = "/etc/letsencrypt/renewal-hooks/deploy/50-coturn.sh";
+const SSHD_DROP_IN = "/etc/ssh/sshd_config.d/10-gomeet.conf";
+
+/**
+ * A droplet created without SSH keys gets a root password by e-mail (DigitalOcean, "How to Create Droplets",
+ * https://docs.digitalocean.com/products/droplets/how-to/create/): keys only, and the password locked.
+ */
+function sshHardening(sshWithKeys: boolean): { files: Record<string, unknown>[]; commands: string[][] } {
+  return {
+    files: [
+      {
+        path: SSHD_DROP_IN,
+        permissions: "0644",
+        content: [
+          "PasswordAuthentication no",
+          "KbdInteractiveAuthentication no",
+          "PermitRootLogin prohibit-password",
+          "",
+        ].join("\n"),
+      },
+    ],
+    commands: [
+      ["passwd", "--lock", "root"],
+      sshWithKeys ? ["systemctl", "reload", "ssh"] : ["systemctl", "disable", "--now", "ssh"],
+    ],
+  };
+}
 
 function validate(input: TurnCloudInitInput): void {
   requireHost("hostname", input.hostname);
@@ -153,12 +184,16 @@ function http01Certbot(input: TurnCloudInitInput): string[] {
 export function renderTurnCloudInit(input: TurnCloudInitInput): string {
   validate(input);
   const certbot = input.dnsApiToken === undefined ? http01Certbot(input) : dns01Certbot(input);
+  const ssh = sshHardening(input.sshWithKeys);
   const config = {
     hostname: input.hostname,
+    // cloud-init's cc_set_passwords: password authentication off in sshd (cloud-init module reference).
+    ssh_pwauth: false,
     package_update: true,
     package_upgrade: true,
     packages: ["coturn", "certbot", "python3-certbot-dns-digitalocean", "nftables"],
     write_files: [
+      ...ssh.files,
       {
         path: "/etc/sysctl.d/60-gomeet-turn.conf",
         permissions: "0644",
@@ -222,6 +257,7 @@ export function renderTurnCloudInit(input: TurnCloudInitInput): string {
       },
     ],
     runcmd: [
+      ...ssh.commands,
       ["sysctl", "--system"],
       // The first issue runs the deploy hook, so the certificate is in place before coturn starts; the
       // certbot package's systemd timer renews from then on and reruns the hook.

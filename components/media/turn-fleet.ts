@@ -97,6 +97,8 @@ export class TurnFleet extends pulumi.ComponentResource {
           monitoring: true,
           ipv6: false,
           userData,
+          // Without keys DigitalOcean would set a root password; the cloud-init locks it and stops sshd.
+          sshKeys: config.turn.sshKeys,
           tags: areaTags(identity, "turn"),
         },
         child,
@@ -130,7 +132,8 @@ export class TurnFleet extends pulumi.ComponentResource {
             publicTlsPort: MEDIA_PORTS.turnPublicTls,
             relayPortRange: { start: config.turn.relayPorts.min, end: config.turn.relayPorts.max },
           },
-          config.turn.adminSshCidrs,
+          // SSH opens only to key holders: no keys, no port 22 (the config rule requires keys with CIDRs).
+          config.turn.sshKeys.length > 0 ? config.turn.adminSshCidrs : [],
           args.dnsApiToken === undefined,
         ),
         outboundRules: openOutboundRules(),

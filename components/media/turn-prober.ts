@@ -73,6 +73,8 @@ export class TurnProber extends pulumi.ComponentResource {
                     allowPrivilegeEscalation: false,
                     readOnlyRootFilesystem: true,
                     runAsNonRoot: true,
+                    capabilities: { drop: ["ALL"] },
+                    seccompProfile: { type: "RuntimeDefault" },
                   },
                 },
               ],

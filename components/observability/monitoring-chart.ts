@@ -1,5 +1,7 @@
+import type { GrafanaConfig } from "../../stacks/schema.ts";
 import { NAMESPACES } from "../baseline/namespaces.ts";
 import { PRIORITY_CLASSES } from "../baseline/priority-classes.ts";
+import { grafanaLoginValues } from "./grafana-login.ts";
 
 /**
  * kube-prometheus-stack, pinned: release tag kube-prometheus-stack-79.1.1 of prometheus-community/helm-charts
@@ -24,6 +26,10 @@ export interface MonitoringValuesInput {
   /** Secret holding `alertmanager.yaml`; undefined when the stack has no alert receivers. */
   alertmanagerConfigSecret: string | undefined;
   grafanaHost: string;
+  /** How users sign in to Grafana (components/observability/grafana-login.ts). */
+  grafanaLogin: GrafanaConfig["login"];
+  /** Secret holding the OAuth client secret; undefined when the stack has none (Grafana not routed publicly). */
+  grafanaOAuthSecret: string | undefined;
   highAvailability: boolean;
 }
 
@@ -35,6 +41,7 @@ export interface MonitoringValuesInput {
  */
 export function monitoringValues(input: MonitoringValuesInput): Record<string, unknown> {
   const replicas = input.highAvailability ? 2 : 1;
+  const login = grafanaLoginValues(input.grafanaLogin, input.grafanaOAuthSecret);
   return {
     fullnameOverride: KUBE_PROMETHEUS_STACK_CHART.releaseName,
     global: { priorityClassName: PRIORITY_CLASSES.platform.name },
@@ -76,8 +83,9 @@ export function monitoringValues(input: MonitoringValuesInput): Record<string, u
       },
       "grafana.ini": {
         server: { root_url: `https://${input.grafanaHost}` },
-        users: { allow_sign_up: false },
+        ...login.ini,
       },
+      envValueFrom: login.envValueFrom,
       sidecar: {
         dashboards: {
           enabled: true,

@@ -2,12 +2,14 @@ import * as digitalocean from "@pulumi/digitalocean";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
+import type { GrafanaConfig } from "../../stacks/schema.ts";
 import { NAMESPACES } from "../baseline/namespaces.ts";
 import { resourceName, type StackIdentity } from "../naming.ts";
 import { type AlertChannels, alertmanagerInputFromChannels } from "./alert-receivers.ts";
 import { renderAlertmanagerConfig } from "./alertmanager.ts";
 import { renderDashboardFiles } from "./dashboards/platform-dashboards.ts";
 import { EXPORTERS, exporterDeploymentSpec } from "./exporters.ts";
+import { GRAFANA_OAUTH_SECRET_KEY } from "./grafana-login.ts";
 import { MetricsAdapter } from "./metrics-adapter.ts";
 import {
   GRAFANA_DASHBOARD_LABEL,
@@ -68,9 +70,14 @@ export interface MonitoringArgs {
   mediaNode: { vcpus: number; nicGbps: number };
   /** postgres.js `max` each service replica runs with (the pool alerts' 100%). */
   postgresPoolMaxPerReplica: number;
-  /** Connection strings of the managed databases for the exporters (secret). */
+  /**
+   * Connection strings of the managed databases for the exporters (secret): PostgreSQL's is the read-only
+   * monitoring user's (components/data/postgres.ts), never a service's.
+   */
   postgresUri: pulumi.Output<string>;
   valkeyUri: pulumi.Output<string>;
+  /** Grafana sign-in, and the OAuth client secret (`gomeet:grafanaOAuthClientSecret`) when the stack has one. */
+  grafana: { login: GrafanaConfig["login"]; oauthClientSecret: pulumi.Output<string> | undefined };
   alertSlackWebhookUrl: pulumi.Output<string> | undefined;
   baseline: pulumi.Resource[];
 }
@@ -120,6 +127,21 @@ export class Monitoring extends pulumi.ComponentResource {
         slackWebhookUrl: args.alertSlackWebhookUrl ? "https://set" : undefined,
       }) !== undefined;
     const releaseDeps: pulumi.Resource[] = [grafanaSecret];
+    let grafanaOAuthSecret: string | undefined;
+    if (args.grafana.oauthClientSecret) {
+      grafanaOAuthSecret = "grafana-oauth";
+      releaseDeps.push(
+        new k8s.core.v1.Secret(
+          `${name}-grafana-oauth`,
+          {
+            metadata: { name: grafanaOAuthSecret, namespace: ns },
+            type: "Opaque",
+            stringData: { [GRAFANA_OAUTH_SECRET_KEY]: pulumi.secret(args.grafana.oauthClientSecret) },
+          },
+          child,
+        ),
+      );
+    }
     let alertmanagerSecretName: string | undefined;
     if (hasReceivers) {
       alertmanagerSecretName = "alertmanager-gomeet";
@@ -162,6 +184,8 @@ export class Monitoring extends pulumi.ComponentResource {
           grafanaAdminSecret: "grafana-admin",
           alertmanagerConfigSecret: alertmanagerSecretName,
           grafanaHost: `grafana.${args.domain}`,
+          grafanaLogin: args.grafana.login,
+          grafanaOAuthSecret,
           highAvailability: args.highAvailability,
         }),
       },

@@ -12,6 +12,8 @@ export interface InClusterSecrets {
   alertSlackWebhookUrl?: pulumi.Output<string>;
   /** `gomeet:digitaloceanDnsToken`: DNS-scoped DigitalOcean token for cert-manager's DNS-01 challenges. */
   digitaloceanDnsToken?: pulumi.Output<string>;
+  /** `gomeet:grafanaOAuthClientSecret`: the OAuth client secret Grafana signs users in with. */
+  grafanaOAuthClientSecret?: pulumi.Output<string>;
 }
 
 /** The in-cluster platform layer (issue 5 §1–§3): security baseline, public gateway, monitoring. */
@@ -39,6 +41,11 @@ export function servicePoolMaxPerReplica(config: PlatformConfig): number {
   );
 }
 
+/** Grafana gets a public name only when its allow-list admits someone (components/gateway/routes.ts). */
+function publicSubdomains(config: PlatformConfig): string[] {
+  return config.monitoring.grafana.allowList.length > 0 ? ["api", "livekit", "grafana"] : ["api", "livekit"];
+}
+
 export function createInClusterLayer(
   identity: StackIdentity,
   config: PlatformConfig,
@@ -59,6 +66,7 @@ export function createInClusterLayer(
       replicas: config.cluster.highAvailability || config.gateway.loadBalancerNodes > 1 ? 2 : 1,
       vpcCidr: config.network.vpcCidr,
       dnsApiToken: secrets.digitaloceanDnsToken,
+      grafanaAllowList: config.monitoring.grafana.allowList,
       baseline: baseline.ready,
     },
     providers,
@@ -66,7 +74,7 @@ export function createInClusterLayer(
   cloud.dns.addRecords(
     gateway,
     "gateway",
-    ["api", "livekit", "grafana"].map((name) => ({
+    publicSubdomains(config).map((name) => ({
       name,
       type: "A",
       value: gateway.loadBalancerIp,
@@ -85,8 +93,12 @@ export function createInClusterLayer(
       highAvailability: config.cluster.highAvailability,
       mediaNode: { vcpus: mediaNode.vcpus, nicGbps: mediaNode.network_cap_gbps },
       postgresPoolMaxPerReplica: servicePoolMaxPerReplica(config),
-      postgresUri: cloud.postgres.connectionStrings.auth,
+      postgresUri: cloud.postgres.monitoringUri,
       valkeyUri: cloud.valkey.uri,
+      grafana: {
+        login: config.monitoring.grafana.login,
+        oauthClientSecret: secrets.grafanaOAuthClientSecret,
+      },
       alertSlackWebhookUrl: secrets.alertSlackWebhookUrl,
       baseline: baseline.ready,
     },

@@ -34,9 +34,15 @@ export const ephemeral: PlatformConfig = {
     chatShards: 1,
     poolSize: { auth: 5, meetings: 5, chat: 5 },
   },
-  valkey: { size: "db-s-1vcpu-1gb", nodeCount: 1 },
+  valkey: { shards: 1, size: "db-s-1vcpu-1gb", nodeCount: 1 },
   registry: { manage: false, name: "gomeet", tier: "professional" },
-  turn: { count: 1, size: "s-1vcpu-1gb", adminSshCidrs: [], relayPorts: { min: 40000, max: 49999 } },
+  turn: {
+    count: 1,
+    size: "s-1vcpu-1gb",
+    adminSshCidrs: [],
+    sshKeys: [],
+    relayPorts: { min: 40000, max: 49999 },
+  },
   media: {
     targetMeetings: 1,
     participantsPerMeeting: 50,
@@ -53,6 +59,10 @@ export const ephemeral: PlatformConfig = {
     slackChannel: "#gomeet-dev",
     smtp: { smarthost: "smtp.gomeet.app:587", from: "alertmanager@gomeet.app" },
     uptimeChecks: false,
+    grafana: {
+      allowList: [],
+      login: { provider: "github", clientId: "gomeet-grafana-ephemeral", organizations: ["gomeet"] },
+    },
   },
   cdn: { ttlSeconds: 60, recordingRetentionDays: 3 },
   services: {

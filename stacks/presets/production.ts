@@ -22,7 +22,9 @@ export const production: PlatformConfig = {
     surgeUpgrade: true,
     autoUpgrade: false,
     maintenanceWindow: { day: "sunday", startTime: "18:00" },
-    controlPlaneAllowList: [],
+    // Closed by default: a documentation range (RFC 5737) that admits no one until the stack file names the
+    // operators' range; an empty list would leave the API open (stacks/security-rules.ts).
+    controlPlaneAllowList: ["203.0.113.0/24"],
     kubeconfigExpireSeconds: 86_400,
     pools: {
       system: { size: "s-4vcpu-8gb", minNodes: 3, maxNodes: 5 },
@@ -39,9 +41,15 @@ export const production: PlatformConfig = {
     chatShards: 2,
     poolSize: { auth: 30, meetings: 50, chat: 50 },
   },
-  valkey: { size: "db-s-4vcpu-8gb", nodeCount: 2 },
+  valkey: { shards: 3, size: "db-s-4vcpu-8gb", nodeCount: 2 },
   registry: { manage: true, name: "gomeet", tier: "professional" },
-  turn: { count: 4, size: "c-4-intel", adminSshCidrs: [], relayPorts: { min: 40000, max: 49999 } },
+  turn: {
+    count: 4,
+    size: "c-4-intel",
+    adminSshCidrs: [],
+    sshKeys: [],
+    relayPorts: { min: 40000, max: 49999 },
+  },
   media: {
     targetMeetings: TARGET_MEETINGS,
     participantsPerMeeting: PARTICIPANTS_PER_MEETING,
@@ -63,6 +71,10 @@ export const production: PlatformConfig = {
     slackChannel: "#gomeet-oncall",
     smtp: { smarthost: "smtp.gomeet.app:587", from: "alertmanager@gomeet.app" },
     uptimeChecks: true,
+    grafana: {
+      allowList: [],
+      login: { provider: "github", clientId: "gomeet-grafana-production", organizations: ["gomeet"] },
+    },
   },
   cdn: { ttlSeconds: 3600, recordingRetentionDays: 90 },
   services: {

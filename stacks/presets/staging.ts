@@ -20,7 +20,9 @@ export const staging: PlatformConfig = {
     surgeUpgrade: true,
     autoUpgrade: true,
     maintenanceWindow: { day: "saturday", startTime: "18:00" },
-    controlPlaneAllowList: [],
+    // Closed by default: a documentation range (RFC 5737) that admits no one until the stack file names the
+    // operators' range; an empty list would leave the API open (stacks/security-rules.ts).
+    controlPlaneAllowList: ["203.0.113.0/24"],
     kubeconfigExpireSeconds: 86_400,
     pools: {
       system: { size: "s-2vcpu-4gb", minNodes: 2, maxNodes: 3 },
@@ -37,9 +39,15 @@ export const staging: PlatformConfig = {
     chatShards: 2,
     poolSize: { auth: 10, meetings: 10, chat: 10 },
   },
-  valkey: { size: "db-s-1vcpu-2gb", nodeCount: 1 },
+  valkey: { shards: 1, size: "db-s-1vcpu-2gb", nodeCount: 1 },
   registry: { manage: false, name: "gomeet", tier: "professional" },
-  turn: { count: 1, size: "s-2vcpu-4gb", adminSshCidrs: [], relayPorts: { min: 40000, max: 49999 } },
+  turn: {
+    count: 1,
+    size: "s-2vcpu-4gb",
+    adminSshCidrs: [],
+    sshKeys: [],
+    relayPorts: { min: 40000, max: 49999 },
+  },
   media: {
     targetMeetings: TARGET_MEETINGS,
     participantsPerMeeting: PARTICIPANTS_PER_MEETING,
@@ -61,6 +69,10 @@ export const staging: PlatformConfig = {
     slackChannel: "#gomeet-staging",
     smtp: { smarthost: "smtp.gomeet.app:587", from: "alertmanager@gomeet.app" },
     uptimeChecks: true,
+    grafana: {
+      allowList: [],
+      login: { provider: "github", clientId: "gomeet-grafana-staging", organizations: ["gomeet"] },
+    },
   },
   cdn: { ttlSeconds: 600, recordingRetentionDays: 14 },
   services: {

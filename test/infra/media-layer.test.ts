@@ -39,7 +39,11 @@ const T = {
 
 const ADMIN_CIDR = "203.0.113.10/32";
 const STACKS = [
-  { stack: "production", environment: "production", overrides: { turn: { adminSshCidrs: [ADMIN_CIDR] } } },
+  {
+    stack: "production",
+    environment: "production",
+    overrides: { turn: { adminSshCidrs: [ADMIN_CIDR], sshKeys: ["41424344"] } },
+  },
   { stack: "staging", environment: "staging", overrides: {} },
   { stack: "eph-alice", environment: "ephemeral", overrides: {} },
 ] as const;
@@ -140,7 +144,15 @@ describe.each(STACKS)("media layer — $stack", ({ stack, environment, overrides
       limits: { cpu: `${media.vcpus * 1000 - 1000}m`, memory },
     });
     const init = pod.initContainers[0];
-    expect(init.securityContext).toEqual({ privileged: true, runAsUser: 0, runAsNonRoot: false });
+    expect(init.securityContext).toEqual({
+      privileged: true,
+      runAsUser: 0,
+      runAsNonRoot: false,
+      capabilities: { drop: ["ALL"] },
+      seccompProfile: { type: "RuntimeDefault" },
+    });
+    expect(container.securityContext).toMatchObject({ capabilities: { drop: ["ALL"] } });
+    expect(pod.priorityClassName).toBe("gomeet-media");
     expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 65532 });
     expect(init.command).toEqual([
       "sysctl",
@@ -215,8 +227,9 @@ describe.each(STACKS)("media layer — $stack", ({ stack, environment, overrides
 
   it("opens exactly the WebRTC ports on the media pool's nodes", () => {
     const firewall = named(p.graph, T.firewall, "livekit-webrtc-firewall");
-    expect(firewall.inputs.tags).toEqual(["pool:media"]);
-    expect(named(p.graph, T.nodePool, "cluster-media").inputs.tags).toContain("pool:media");
+    // Stack-scoped: an account-wide tag would apply this firewall to every stack's media nodes.
+    expect(firewall.inputs.tags).toEqual([`pool:media:${stack}`]);
+    expect(named(p.graph, T.nodePool, "cluster-media").inputs.tags).toContain(`pool:media:${stack}`);
     const { min, max } = p.config.media.rtcUdpPorts;
     expect(firewall.inputs.inboundRules).toEqual([
       { protocol: "udp", portRange: `${min}-${max}`, sourceAddresses: ["0.0.0.0/0", "::/0"] },

@@ -29,7 +29,7 @@ const STACKS = [
   {
     stack: "production",
     environment: "production",
-    overrides: { turn: { adminSshCidrs: ["203.0.113.10/32"] } },
+    overrides: { turn: { adminSshCidrs: ["203.0.113.10/32"], sshKeys: ["41424344"] } },
   },
   { stack: "staging", environment: "staging", overrides: {} },
   { stack: "eph-alice", environment: "ephemeral", overrides: {} },

@@ -22,7 +22,7 @@ describe("policies over whole plans", () => {
     const graph = await planInline({
       stack: "production",
       environment: "production",
-      overrides: { turn: { adminSshCidrs: ["0.0.0.0/0"] } },
+      overrides: { turn: { adminSshCidrs: ["0.0.0.0/0"], sshKeys: ["41424344"] } },
     });
     const violations = checkPlanPolicies(graph);
     const ssh = violations.filter((v) => v.policy === "ssh-not-open-to-internet");

@@ -81,8 +81,21 @@ describe.each(environments)("%s", (env) => {
     // `schema -c` exits 1 on errors; --annotate would exit 0 (../shared/reference/tools.md §3).
     const { stdout } = await execFileAsync(cloudInit, ["schema", "-c", file]);
     expect(stdout).toContain("Valid cloud-config");
-    const parsed = parse(userData) as { write_files: { path: string; content: string }[] };
+    const parsed = parse(userData) as {
+      ssh_pwauth: boolean;
+      write_files: { path: string; content: string }[];
+      runcmd: string[][];
+    };
     expect(parsed.write_files.find((f) => f.path === TURN_CONF_PATH)?.content).toBe(turnConf);
+    // Password login is off whatever DigitalOcean set for root: cloud-init, sshd and a locked password.
+    expect(parsed.ssh_pwauth).toBe(false);
+    const sshd = parsed.write_files.find((f) => f.path.startsWith("/etc/ssh/sshd_config.d/"))?.content ?? "";
+    expect(sshd).toMatch(/^PasswordAuthentication no$/m);
+    expect(sshd).toMatch(/^PermitRootLogin prohibit-password$/m);
+    expect(parsed.runcmd).toContainEqual(["passwd", "--lock", "root"]);
+    expect(parsed.runcmd).toContainEqual(
+      env === "production" ? ["systemctl", "reload", "ssh"] : ["systemctl", "disable", "--now", "ssh"],
+    );
   });
 });
 
