@@ -8,6 +8,8 @@ export interface JoinTokenRequest {
   room: string;
   /** The user id: one identity per user, so a second device replaces the first and a kick names one person. */
   identity: string;
+  /** The participant's display name in the room; LiveKit shows the identity without one. */
+  name?: string;
   meetingId: string;
   role: MeetingRole;
   permissions: MediaPermissions;
@@ -21,6 +23,7 @@ export interface JoinTokenRequest {
 export async function mintJoinToken(request: JoinTokenRequest): Promise<{ token: string; expiresAt: Date }> {
   const token = new AccessToken(request.apiKey, request.apiSecret, {
     identity: request.identity,
+    ...(request.name ? { name: request.name } : {}),
     ttl: request.ttlSeconds,
     metadata: JSON.stringify({ meetingId: request.meetingId, role: request.role }),
   });

@@ -47,6 +47,8 @@ export async function joinMeeting(
   ctx: MeetingsContext,
   meetingId: string,
   userId: string,
+  /** Shown to others in the room (LiveKit participant name); the identity stays the user id. */
+  displayName?: string,
 ): Promise<JoinResult | WaitingResult> {
   let { meeting, member } = await meetingForMember(ctx, meetingId, userId).catch((error: unknown) => {
     ctx.joins.inc({ outcome: "denied" });
@@ -118,6 +120,7 @@ export async function joinMeeting(
       apiSecret: ctx.config.livekit.apiSecret,
       room,
       identity: userId,
+      ...(displayName ? { name: displayName } : {}),
       meetingId,
       role: member.role,
       permissions,

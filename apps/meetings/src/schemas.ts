@@ -219,6 +219,20 @@ export const AcceptInvitationBody = z
   .strict()
   .openapi("AcceptInvitationRequest");
 
+/** Optional: the name the participant shows in the meeting (pre-join's name field). */
+export const JoinRequestBody = z
+  .object({
+    name: z
+      .string({ error: "expected a string" })
+      .trim()
+      .min(1, { error: "expected at least 1 character" })
+      .max(100, { error: "expected at most 100 characters" })
+      .refine(noControlChars, { error: "must not contain control characters" })
+      .optional(),
+  })
+  .strict()
+  .openapi("JoinRequest");
+
 export const JoinResponseSchema = z
   .object({
     url: z.string(),

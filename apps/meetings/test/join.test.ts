@@ -176,6 +176,30 @@ describe("join tokens", () => {
       canPublishSources: [],
     });
   });
+
+  it("the pre-join name becomes the participant's name in the room; a bad name is refused naming the field", async () => {
+    const m = await scheduleMeeting(h, host);
+    const named = await h.request(`/v1/meetings/${m.id}/join`, {
+      method: "POST",
+      user: host,
+      json: { name: "  Hana at the office " },
+    });
+    expect(named.status).toBe(200);
+    const claims = (await decode(((await named.json()) as JoinBody).token)) as { name?: string; sub: string };
+    expect(claims).toMatchObject({ name: "Hana at the office", sub: host.id });
+    // Without a body the token carries no name, as before.
+    expect((await decode((await join(m.id, host)).token)) as { name?: string }).not.toHaveProperty("name");
+
+    const bad = await h.request(`/v1/meetings/${m.id}/join`, {
+      method: "POST",
+      user: host,
+      json: { name: "x".repeat(101) },
+    });
+    expect(bad.status).toBe(422);
+    expect(await bad.json()).toMatchObject({
+      errors: [{ field: "name", message: "expected at most 100 characters" }],
+    });
+  });
 });
 
 const all4 = () => ["camera", "microphone", "screen_share", "screen_share_audio"];

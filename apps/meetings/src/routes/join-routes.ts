@@ -2,7 +2,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { trackSourceToString } from "livekit-server-sdk";
 import { createRouter, problemResponseSpec } from "../../../shared/src/index.ts";
 import { joinMeeting, WAITING_POLL_SECONDS } from "../meeting-join.ts";
-import { JoinResponseSchema, MeetingIdParams } from "../schemas.ts";
+import { JoinRequestBody, JoinResponseSchema, MeetingIdParams } from "../schemas.ts";
 import { WaitingJoinSchema } from "../waiting-room-schemas.ts";
 import { bearerSecurity, jsonResponse, type MeetingsContext, type MeetingsRouter } from "./context.ts";
 
@@ -17,7 +17,11 @@ export function joinRoutes(ctx: MeetingsContext): MeetingsRouter {
       tags: ["join"],
       security: bearerSecurity,
       middleware: [ctx.requireUser],
-      request: { params: MeetingIdParams },
+      request: {
+        params: MeetingIdParams,
+        // Optional: a join without a body (or without a name) shows the participant by their user id.
+        body: { content: { "application/json": { schema: JoinRequestBody } }, required: false },
+      },
       responses: {
         200: jsonResponse("where and how to connect", JoinResponseSchema),
         202: {
@@ -35,13 +39,16 @@ export function joinRoutes(ctx: MeetingsContext): MeetingsRouter {
         ),
         404: problemResponseSpec("no such meeting, or the caller is not a member"),
         409: problemResponseSpec("the meeting is full, not started yet, or over"),
-        422: problemResponseSpec("id is not a UUID"),
+        422: problemResponseSpec(
+          "id is not a UUID, or name is empty, longer than 100 characters or has control characters",
+        ),
         503: problemResponseSpec("the media server could not create the room"),
       },
     }),
     async (c) => {
       const meetingId = c.req.valid("param").id;
-      const joined = await joinMeeting(ctx, meetingId, c.get("principal").subject);
+      const body = (c.req.valid("json") ?? {}) as { name?: string };
+      const joined = await joinMeeting(ctx, meetingId, c.get("principal").subject, body.name);
       if (joined.kind === "waiting") {
         c.header("Retry-After", String(WAITING_POLL_SECONDS));
         return c.json(
