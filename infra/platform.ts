@@ -59,6 +59,14 @@ export function createPlatform(
   const inCluster = createInClusterLayer(identity, config, cloud, secrets);
   const media = createMediaLayer(identity, config, cloud, {
     registryEndpoint: cloud.registryEndpoint,
+    ordering: {
+      baseline: inCluster.baseline.ready,
+      crdInstallers: {
+        "monitoring.coreos.com": inCluster.monitoring.release,
+        "traefik.io": inCluster.gateway.traefik,
+        "cert-manager.io": inCluster.gateway.certManager,
+      },
+    },
     ...(secrets.digitaloceanDnsToken ? { turnDnsApiToken: secrets.digitaloceanDnsToken } : {}),
   });
   createAppsLayer(config, cloud, inCluster, media);

@@ -1,11 +1,12 @@
 import type {
+  PolicyResource,
   ResourceValidationArgs,
   ResourceValidationPolicy,
   StackValidationArgs,
   StackValidationPolicy,
 } from "@pulumi/policy";
 import { describe, expect, it } from "vitest";
-import { policies } from "./pack-policies.ts";
+import { fromStackResource, policies } from "./pack-policies.ts";
 
 function byName(name: string) {
   const found = policies.find((p) => p.name === name);
@@ -42,5 +43,43 @@ describe("the @pulumi/policy adapter", () => {
     } as unknown as StackValidationArgs;
     await policy.validateStack(args, (message) => reported.push(message));
     expect(reported).toEqual(["1 of 1 managed databases have no database firewall"]);
+  });
+
+  it("gives stack rules each resource's dependencies by URN (explicit and through inputs) and its options", async () => {
+    const namespace = {
+      type: "kubernetes:core/v1:Namespace",
+      name: "ns",
+      urn: "urn:pulumi:eph-bob::gomeet::kubernetes:core/v1:Namespace::ns",
+      props: { metadata: { name: "media" } },
+      opts: { protect: true, ignoreChanges: [] },
+      dependencies: [],
+      propertyDependencies: {},
+    };
+    const viaInput = {
+      type: "kubernetes:core/v1:ConfigMap",
+      name: "cm",
+      urn: "urn:pulumi:eph-bob::gomeet::kubernetes:core/v1:ConfigMap::cm",
+      props: { metadata: { name: "cm", namespace: "media" } },
+      opts: { protect: false, ignoreChanges: ["data"] },
+      dependencies: [],
+      propertyDependencies: { metadata: [namespace] },
+    };
+    expect(fromStackResource(viaInput as unknown as PolicyResource)).toEqual({
+      type: viaInput.type,
+      name: "cm",
+      urn: viaInput.urn,
+      props: viaInput.props,
+      dependencies: [namespace.urn],
+      protect: false,
+      ignoreChanges: ["data"],
+    });
+    const reported: string[] = [];
+    const args = { resources: [namespace, viaInput] } as unknown as StackValidationArgs;
+    for (const name of ["namespaced-objects-after-namespace", "no-protect-on-ephemeral"]) {
+      await (byName(name) as StackValidationPolicy).validateStack(args, (message) => reported.push(message));
+    }
+    expect(reported).toEqual([
+      "ns (kubernetes:core/v1:Namespace) is protected on an ephemeral stack: destroy would refuse to delete it",
+    ]);
   });
 });

@@ -8,6 +8,16 @@ export interface PolicyResource {
   name: string;
   urn: string;
   props: Record<string, unknown>;
+  /**
+   * URNs this resource waits for: explicit `dependsOn` and inputs taken from other resources. Stack rules get
+   * them from both sources (the offline plan records them; the CLI passes them to stack policies); a resource
+   * rule may see none.
+   */
+  dependencies?: string[];
+  /** The `protect` resource option. */
+  protect?: boolean;
+  /** The `ignoreChanges` resource option (input paths). */
+  ignoreChanges?: string[];
 }
 
 export interface Violation {

@@ -229,6 +229,17 @@ describe("policy rules: a passing and a violating input each", () => {
         "stack-tag",
         "media-pods-protected",
         "port-ranges-disjoint",
+        // Tested in policies/kubernetes-rules.test.ts and policies/lifecycle-rules.test.ts.
+        "kubernetes-object-identity-unique",
+        "namespaced-objects-after-namespace",
+        "custom-resources-after-crds",
+        "nodeports-within-quota",
+        "container-limits-within-limitrange",
+        "quota-headroom",
+        "no-protect-on-ephemeral",
+        "node-count-ignored-only-when-autoscaled",
+        "doks-version-supported",
+        "doks-version-support-ending",
       ].sort(),
     );
   });

@@ -6,6 +6,21 @@ import {
   sshNotOpenToInternet,
   stackTagEverywhere,
 } from "./cloud-rules.ts";
+import {
+  containerLimitsWithinLimitRange,
+  nodePortsWithinQuota,
+  quotaHeadroom,
+} from "./kubernetes-capacity-rules.ts";
+import {
+  customResourcesAfterCrds,
+  kubernetesObjectIdentityUnique,
+  namespacedObjectsAfterNamespace,
+} from "./kubernetes-graph-rules.ts";
+import {
+  doksSupportRules,
+  nodeCountIgnoredOnlyWhenAutoscaled,
+  noProtectOnEphemeral,
+} from "./lifecycle-rules.ts";
 import type { PolicyResource, PolicyRule, Violation } from "./resource.ts";
 import { SECURITY_RULES } from "./security-rules.ts";
 import {
@@ -29,6 +44,15 @@ export const RULES: readonly PolicyRule[] = [
   stackTagEverywhere,
   mediaPodsProtected,
   portRangesDisjoint,
+  kubernetesObjectIdentityUnique,
+  namespacedObjectsAfterNamespace,
+  customResourcesAfterCrds,
+  nodePortsWithinQuota,
+  containerLimitsWithinLimitRange,
+  quotaHeadroom,
+  noProtectOnEphemeral,
+  nodeCountIgnoredOnlyWhenAutoscaled,
+  ...doksSupportRules(() => new Date()),
   ...SECURITY_RULES,
 ];
 

@@ -83,7 +83,7 @@ const cases: { rule: string; config: Record<string, unknown>; message: string }[
     rule: "cluster version is a pinned DOKS slug",
     config: { "gomeet:environment": "staging", "gomeet:overrides": { cluster: { version: "latest" } } },
     message:
-      'gomeet:overrides.cluster.version: expected a pinned DOKS version slug such as 1.34.1-do.0, got "latest"',
+      'gomeet:overrides.cluster.version: expected a pinned DOKS version slug such as 1.35.1-do.6, got "latest"',
   },
   {
     rule: "HA is a boolean",

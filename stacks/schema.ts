@@ -162,7 +162,7 @@ export const platformSchema = z.strictObject({
   }),
   cluster: z.strictObject({
     version: z.string().regex(/^\d+\.\d+\.\d+-do\.\d+$/, {
-      message: "expected a pinned DOKS version slug such as 1.34.1-do.0",
+      message: "expected a pinned DOKS version slug such as 1.35.1-do.6",
     }),
     highAvailability: z.boolean({ message: "expected true or false" }),
     surgeUpgrade: z.boolean({ message: "expected true or false" }),

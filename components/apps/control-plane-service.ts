@@ -2,13 +2,13 @@ import { createHash } from "node:crypto";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { ServiceScaleConfig } from "../../stacks/schema.ts";
-import { serviceMonitorSpec } from "../observability/monitoring-targets.ts";
 import {
   appsPoolPlacement,
   containerSecurityContext,
   cpuLimit,
   entryCommand,
   migrationJobName,
+  migrationPodLabels,
   NAME_LABEL,
   podSecurityContext,
   SERVICE_PORT,
@@ -41,9 +41,10 @@ export interface ControlPlaneServiceArgs {
 /**
  * One control-plane service (auth, meetings or chat): its Secret, a migration Job per image tag that must
  * succeed before the Deployment rolls, the Deployment (probes, resources, spread, hardened security context,
- * preStop + grace matching the service's graceful shutdown), Service, HorizontalPodAutoscaler,
- * PodDisruptionBudget and ServiceMonitor. The public route to it is in the gateway's route table
- * (components/gateway/routes.ts) and its network allowances in the baseline (components/baseline).
+ * preStop + grace matching the service's graceful shutdown), Service, HorizontalPodAutoscaler and
+ * PodDisruptionBudget. The public route to it is in the gateway's route table (components/gateway/routes.ts),
+ * its network allowances in the baseline (components/baseline) and its ServiceMonitor in the monitoring
+ * component (components/observability/monitoring.ts), which owns every monitor of the platform.
  */
 export class ControlPlaneService extends pulumi.ComponentResource {
   readonly deploymentName: string;
@@ -88,20 +89,19 @@ export class ControlPlaneService extends pulumi.ComponentResource {
     );
 
     const jobName = migrationJobName(service, args.imageTag);
+    const migrationLabels = migrationPodLabels(service);
     const migration = new k8s.batch.v1.Job(
       `${name}-migrate`,
       {
-        metadata: {
-          name: jobName,
-          namespace,
-          labels: { ...labels, "app.kubernetes.io/component": "migration" },
-        },
+        metadata: { name: jobName, namespace, labels: migrationLabels },
+        // No ttlSecondsAfterFinished: Pulumi.yaml refreshes on every run, and a Job the TTL controller deleted
+        // would be created again by the next `up`. One finished Job per service stays until the next image tag
+        // replaces it (the name carries the tag), so `up` of an unchanged tag is a no-op.
         spec: {
           backoffLimit: 2,
           activeDeadlineSeconds: 600,
-          ttlSecondsAfterFinished: 7 * 86_400,
           template: {
-            metadata: { labels: { ...labels, "app.kubernetes.io/component": "migration" } },
+            metadata: { labels: migrationLabels },
             spec: {
               restartPolicy: "Never",
               priorityClassName: args.priorityClassName,
@@ -231,17 +231,6 @@ export class ControlPlaneService extends pulumi.ComponentResource {
       },
       childOpts,
     );
-    new k8s.apiextensions.CustomResource(
-      `${name}-servicemonitor`,
-      {
-        apiVersion: "monitoring.coreos.com/v1",
-        kind: "ServiceMonitor",
-        metadata: { name: service, namespace, labels },
-        spec: serviceMonitorSpec(service),
-      },
-      childOpts,
-    );
-
     this.deploymentName = service;
     this.serviceName = service;
     this.secretName = secretName;

@@ -52,6 +52,21 @@ export function migrationJobName(service: string, imageTag: string): string {
   return `${stem}-${hash}`;
 }
 
+export const MIGRATION_COMPONENT = "migration";
+
+/**
+ * Labels of a migration Job's pods. Deliberately not the service's `app.kubernetes.io/name`: the Deployment's
+ * PodDisruptionBudget, Service, HPA and spread constraints select by that label, and a PDB that also selects Job
+ * pods cannot compute the expected pod count (`jobs.batch does not implement the scale subresource`).
+ */
+export function migrationPodLabels(service: string): Record<string, string> {
+  return {
+    [NAME_LABEL]: `${service}-${MIGRATION_COMPONENT}`,
+    "app.kubernetes.io/part-of": "gomeet",
+    "app.kubernetes.io/component": MIGRATION_COMPONENT,
+  };
+}
+
 /** The container command for a service entry point (the same files `npm run dev` runs: apps/dev.ts). */
 export function entryCommand(service: string, entry: "server" | "migrate"): string[] {
   return ["node", "--import", "tsx", `apps/${service}/src/${entry}.ts`];

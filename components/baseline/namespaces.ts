@@ -50,11 +50,11 @@ export const POD_SECURITY: Record<NamespaceKey, PodSecurityPolicyChoice> = {
   certManager: { enforce: "restricted", warn: "restricted", reason: "cert-manager's chart runs restricted" },
 };
 
-/** `v1.34` from a DOKS slug `1.34.1-do.0`: PSA checks against the pinned cluster minor, not `latest`. */
+/** `v1.35` from a DOKS slug `1.35.1-do.6`: PSA checks against the pinned cluster minor, not `latest`. */
 export function podSecurityVersion(doksVersion: string): string {
   const match = /^(\d+)\.(\d+)\./.exec(doksVersion);
   if (!match)
-    throw new Error(`cluster.version: expected a DOKS slug such as 1.34.1-do.0, got "${doksVersion}"`);
+    throw new Error(`cluster.version: expected a DOKS slug such as 1.35.1-do.6, got "${doksVersion}"`);
   return `v${match[1]}.${match[2]}`;
 }
 

@@ -1,17 +1,24 @@
 import { dropletSize } from "../../infra/capacity/droplet-sizes.ts";
 import type { PlatformConfig } from "../../stacks/schema.ts";
+import { cpuLimit } from "../apps/workload-spec.ts";
+import { TRAEFIK_EXPOSED_PORTS } from "../gateway/traefik-values.ts";
+import { egressScaling } from "../media/egress.ts";
+import { dedicatedPodResources } from "../media/node-sizing.ts";
+import { prometheusReplicas } from "../observability/monitoring-chart.ts";
 import type { NamespaceKey } from "./namespaces.ts";
 
 /** Compute budget of a namespace in millicores and MiB; rendered as Kubernetes quantities. */
 export interface NamespaceBudget {
-  cpuMillis: number;
-  memoryMiB: number;
+  requests: { cpuMillis: number; memoryMiB: number };
+  limits: { cpuMillis: number; memoryMiB: number };
   pods: number;
   /** Persistent volume storage in GiB (only monitoring keeps data). */
   storageGi?: number;
   persistentVolumeClaims?: number;
   /** Services of type LoadBalancer: each one is a billed DigitalOcean load balancer. */
   loadBalancers?: number;
+  /** NodePorts: a LoadBalancer Service allocates one per port, and DigitalOcean's load balancer targets them. */
+  nodePorts?: number;
 }
 
 /** Defaults a container gets when it declares nothing, and the most one container may ask for. */
@@ -36,85 +43,140 @@ export function memoryMiB(quantity: string): number {
 
 const SERVICES = ["auth", "meetings", "chat"] as const;
 
-/**
- * Quotas size each namespace for its largest legitimate shape, so a runaway Deployment or HPA stops at the
- * quota instead of starving the media pool. Services: every replica at its maximum, twice (a rolling update
- * surges while the old ReplicaSet still runs; migration Jobs fit in the same headroom). Media: every media and
- * egress node filled by its one pod. The fixed figures are what the charts' pods request at our replica counts.
- */
-export function namespaceBudgets(config: PlatformConfig): Record<NamespaceKey, NamespaceBudget> {
-  const services = SERVICES.reduce(
-    (sum, s) => {
-      const scale = config.services[s];
-      return {
-        cpuMillis: sum.cpuMillis + 2 * scale.maxReplicas * cpuMillis(scale.cpu),
-        memoryMiB: sum.memoryMiB + 2 * scale.maxReplicas * memoryMiB(scale.memory),
-        pods: sum.pods + 2 * scale.maxReplicas,
-      };
-    },
-    { cpuMillis: 0, memoryMiB: 0, pods: 10 },
-  );
-  const mediaNode = dropletSize(config.cluster.pools.media.size);
-  const egressNode = dropletSize(config.cluster.pools.egress.size);
-  const media: NamespaceBudget = {
-    cpuMillis:
-      config.cluster.pools.media.maxNodes * mediaNode.vcpus * 1000 +
-      config.egress.maxReplicas * egressNode.vcpus * 1000,
-    memoryMiB: Math.round(
-      (config.cluster.pools.media.maxNodes * mediaNode.memory_gib +
-        config.egress.maxReplicas * egressNode.memory_gib) *
-        1024,
-    ),
-    pods: config.cluster.pools.media.maxNodes + config.egress.maxReplicas + 10,
-  };
-  const pools = config.cluster.pools;
-  const maxNodes = pools.system.maxNodes + pools.apps.maxNodes + pools.media.maxNodes + pools.egress.maxNodes;
+/** A Deployment with `maxSurge: 1` runs one extra pod while a rollout replaces the old ReplicaSet. */
+export const ROLLOUT_SURGE_PODS = 1;
+/** Each service runs one migration Job pod per new image tag, while its Deployment may still be at maximum. */
+export const MIGRATION_JOB_PODS = 1;
+
+interface PodCharge {
+  requests: { cpuMillis: number; memoryMiB: number };
+  limits: { cpuMillis: number; memoryMiB: number };
+}
+
+function charge(pod: { requests: { cpu: string; memory: string }; limits: { cpu: string; memory: string } }) {
   return {
-    gateway: { cpuMillis: 8000, memoryMiB: 8192, pods: 20, loadBalancers: 1 },
-    services,
-    media,
-    monitoring: {
-      cpuMillis: 16_000,
-      memoryMiB: 65_536,
-      pods: 40,
-      // Prometheus' volume plus Alertmanager's; Grafana keeps no state (dashboards are ConfigMaps).
-      storageGi: config.monitoring.storageGi + 10,
-      persistentVolumeClaims: 4,
-    },
-    // One node-exporter per node, at most, across every pool.
-    nodeMetrics: { cpuMillis: maxNodes * 250, memoryMiB: maxNodes * 128, pods: maxNodes + 5 },
-    certManager: { cpuMillis: 2000, memoryMiB: 2048, pods: 10 },
+    requests: { cpuMillis: cpuMillis(pod.requests.cpu), memoryMiB: memoryMiB(pod.requests.memory) },
+    limits: { cpuMillis: cpuMillis(pod.limits.cpu), memoryMiB: memoryMiB(pod.limits.memory) },
   };
 }
 
-/** The ResourceQuota `spec.hard` of a budget: limits equal the budget, requests may not exceed it either. */
+function budgetOf(parts: { pods: number; pod: PodCharge }[]): NamespaceBudget {
+  const sum = (pick: (p: PodCharge) => number) => parts.reduce((total, p) => total + p.pods * pick(p.pod), 0);
+  return {
+    requests: { cpuMillis: sum((p) => p.requests.cpuMillis), memoryMiB: sum((p) => p.requests.memoryMiB) },
+    limits: { cpuMillis: sum((p) => p.limits.cpuMillis), memoryMiB: sum((p) => p.limits.memoryMiB) },
+    pods: parts.reduce((total, p) => total + p.pods, 0),
+  };
+}
+
+/** Room for a few pods that take the namespace's container defaults (a debug pod, a chart's hook). */
+function spare(pods: number, limits: ContainerLimits): { pods: number; pod: PodCharge } {
+  return { pods, pod: charge({ requests: limits.defaultRequest, limits: limits.default }) };
+}
+
+/**
+ * Quotas size each namespace for its largest legitimate shape, so a runaway Deployment or HPA stops at the
+ * quota instead of starving the media pool. Services: every replica at its HPA maximum, plus one rollout surge
+ * pod and one migration Job pod per service, charged at the pod's requests and at its limits (2× the CPU request,
+ * components/apps/workload-spec.ts). Media: every media and egress node filled by its one pod, plus each
+ * Deployment's rollout surge. Monitoring: Prometheus' volume per replica. The policy pack checks the same
+ * shapes against the declared objects (policies/kubernetes-capacity-rules.ts `quota-headroom`).
+ */
+export function namespaceBudgets(config: PlatformConfig): Record<NamespaceKey, NamespaceBudget> {
+  const limits = containerLimits(config);
+  const services = budgetOf([
+    ...SERVICES.map((s) => {
+      const scale = config.services[s];
+      return {
+        pods: scale.maxReplicas + ROLLOUT_SURGE_PODS + MIGRATION_JOB_PODS,
+        pod: charge({
+          requests: { cpu: scale.cpu, memory: scale.memory },
+          limits: { cpu: cpuLimit(scale.cpu), memory: scale.memory },
+        }),
+      };
+    }),
+    spare(5, limits.services),
+  ]);
+  const mediaPods = config.cluster.pools.media.maxNodes;
+  const egressPods = egressScaling(config).maxReplicas;
+  const media = budgetOf([
+    // LiveKit: `maxSurge: 1` (components/media/livekit.ts); its init container asks for less than the SFU.
+    {
+      pods: mediaPods + 1,
+      pod: charge(dedicatedPodResources(dropletSize(config.cluster.pools.media.size))),
+    },
+    // egress: the Deployment default surge, 25% of replicas rounded up.
+    {
+      pods: egressPods + Math.ceil(egressPods / 4),
+      pod: charge(dedicatedPodResources(dropletSize(config.cluster.pools.egress.size))),
+    },
+    spare(5, limits.media),
+  ]);
+  const pools = config.cluster.pools;
+  const maxNodes = pools.system.maxNodes + pools.apps.maxNodes + pools.media.maxNodes + pools.egress.maxNodes;
+  const flat = (cpu: number, memory: number, pods: number): NamespaceBudget => ({
+    requests: { cpuMillis: cpu, memoryMiB: memory },
+    limits: { cpuMillis: cpu, memoryMiB: memory },
+    pods,
+  });
+  const prometheus = prometheusReplicas(config.cluster.highAvailability);
+  return {
+    gateway: { ...flat(8000, 8192, 20), loadBalancers: 1, nodePorts: TRAEFIK_EXPOSED_PORTS.length },
+    services,
+    media,
+    monitoring: {
+      ...flat(16_000, 65_536, 40),
+      // Prometheus' volume per replica; Alertmanager and Grafana keep no volume (dashboards are ConfigMaps).
+      storageGi: prometheus * config.monitoring.storageGi,
+      persistentVolumeClaims: prometheus,
+    },
+    // One node-exporter per node, at most, across every pool.
+    nodeMetrics: flat(maxNodes * 250, maxNodes * 128, maxNodes + 5),
+    certManager: flat(2000, 2048, 10),
+  };
+}
+
+/** The ResourceQuota `spec.hard` of a budget. */
 export function quotaHard(budget: NamespaceBudget): Record<string, string> {
   const hard: Record<string, string> = {
-    "requests.cpu": `${budget.cpuMillis}m`,
-    "limits.cpu": `${budget.cpuMillis}m`,
-    "requests.memory": `${budget.memoryMiB}Mi`,
-    "limits.memory": `${budget.memoryMiB}Mi`,
+    "requests.cpu": `${budget.requests.cpuMillis}m`,
+    "limits.cpu": `${budget.limits.cpuMillis}m`,
+    "requests.memory": `${budget.requests.memoryMiB}Mi`,
+    "limits.memory": `${budget.limits.memoryMiB}Mi`,
     pods: String(budget.pods),
   };
   if (budget.storageGi !== undefined) hard["requests.storage"] = `${budget.storageGi}Gi`;
   hard.persistentvolumeclaims = String(budget.persistentVolumeClaims ?? 0);
-  // Only the gateway may ask DigitalOcean for a load balancer; a NodePort opens the node firewall.
+  // Only the gateway may ask DigitalOcean for a load balancer, with exactly the NodePorts its Service needs;
+  // anywhere else a NodePort would open the nodes' firewall.
   hard["services.loadbalancers"] = String(budget.loadBalancers ?? 0);
-  hard["services.nodeports"] = "0";
+  hard["services.nodeports"] = String(budget.nodePorts ?? 0);
   return hard;
 }
 
 /**
  * Per-container defaults (a quota with limits refuses pods without them, so every namespace gets defaults)
- * and, for the services, a ceiling of the largest configured service.
+ * and, for the services, a ceiling of the largest configured service's limits: the CPU limit is twice the
+ * request (components/apps/workload-spec.ts `cpuLimit`), and a max below a container's limit refuses its pods.
  */
 export function containerLimits(config: PlatformConfig): Record<NamespaceKey, ContainerLimits> {
   const small = { defaultRequest: { cpu: "50m", memory: "64Mi" }, default: { cpu: "250m", memory: "256Mi" } };
-  const largestCpu = Math.max(...SERVICES.map((s) => cpuMillis(config.services[s].cpu)));
+  const largestCpu = Math.max(...SERVICES.map((s) => cpuMillis(cpuLimit(config.services[s].cpu))));
   const largestMemory = Math.max(...SERVICES.map((s) => memoryMiB(config.services[s].memory)));
   return {
     gateway: small,
-    services: { ...small, max: { cpu: `${largestCpu}m`, memory: `${largestMemory}Mi` } },
+    // A default above the max would make the LimitRange refuse every pod that relies on it.
+    services: {
+      defaultRequest: {
+        cpu: `${Math.min(cpuMillis(small.defaultRequest.cpu), largestCpu)}m`,
+        memory: `${Math.min(memoryMiB(small.defaultRequest.memory), largestMemory)}Mi`,
+      },
+      default: {
+        cpu: `${Math.min(cpuMillis(small.default.cpu), largestCpu)}m`,
+        memory: `${Math.min(memoryMiB(small.default.memory), largestMemory)}Mi`,
+      },
+      max: { cpu: `${largestCpu}m`, memory: `${largestMemory}Mi` },
+    },
     media: small,
     monitoring: small,
     nodeMetrics: {

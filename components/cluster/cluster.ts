@@ -3,7 +3,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { PlatformConfig } from "../../stacks/schema.ts";
 import { areaTags, resourceName, type StackIdentity, stackScopedTag } from "../naming.ts";
-import { type PoolRole, poolSpec } from "./node-pools.ts";
+import { type PoolRole, type PoolSpec, poolSpec } from "./node-pools.ts";
 
 export interface ClusterArgs {
   identity: StackIdentity;
@@ -14,6 +14,14 @@ export interface ClusterArgs {
   /** The registry this stack manages, if any: it must exist before registry integration is switched on. */
   registry: pulumi.Resource | undefined;
   protect: boolean;
+}
+
+/**
+ * The autoscaler changes an autoscaled pool's node count outside Pulumi, so that drift is ignored; a fixed-size
+ * pool's count comes from config, and ignoring it would silently drop a resize.
+ */
+export function ignoreAutoscaledNodeCount(pool: PoolSpec, path: string): { ignoreChanges?: string[] } {
+  return pool.autoScale ? { ignoreChanges: [path] } : {};
 }
 
 /**
@@ -80,8 +88,7 @@ export class Cluster extends pulumi.ComponentResource {
         parent: this,
         protect: args.protect,
         dependsOn: args.registry ? [args.registry] : [],
-        // Autoscaling changes node counts outside Pulumi.
-        ignoreChanges: ["nodePool.nodeCount"],
+        ...ignoreAutoscaledNodeCount(system, "nodePool.nodeCount"),
       },
     );
 
@@ -103,7 +110,7 @@ export class Cluster extends pulumi.ComponentResource {
           // The stack-scoped tag is what Cloud Firewalls select (components/media/pool-placement.ts).
           tags: [...tags, `pool:${role}`, stackScopedTag(identity.stack, `pool:${role}`)],
         },
-        { parent: this, ignoreChanges: ["nodeCount"] },
+        { parent: this, ...ignoreAutoscaledNodeCount(spec, "nodeCount") },
       );
       pools[role] = pool.id;
     }

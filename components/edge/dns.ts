@@ -11,6 +11,11 @@ export interface DnsRecordSpec {
 
 export interface DnsZoneArgs {
   domain: string;
+  /**
+   * The stack's `protect` setting (stacks/presets): production keeps its zone through a mistaken destroy, while an
+   * ephemeral stack must be destroyable by `npm run ephemeral -- down` and the hourly sweep.
+   */
+  protect: boolean;
 }
 
 /**
@@ -28,7 +33,7 @@ export class DnsZone extends pulumi.ComponentResource {
     this.zone = new digitalocean.Domain(
       `${name}-zone`,
       { name: args.domain },
-      { parent: this, protect: true },
+      { parent: this, protect: args.protect },
     );
     this.domainUrn = this.zone.domainUrn;
     this.registerOutputs({ domainUrn: this.domainUrn });

@@ -28,9 +28,16 @@ export function loadBalancerAnnotations(input: TraefikValuesInput): Record<strin
 }
 
 /**
- * Values for the pinned Traefik chart (keys from traefik-helm-chart 37.3.0 values.yaml). PROXY protocol is
- * trusted on both entrypoints, so Traefik and the services see the client's address, not the load balancer's;
- * `web` only redirects to `websecure`. Traefik watches CRDs only in the namespaces that carry public routes.
+ * The entry points Traefik's Service publishes: the DigitalOcean load balancer forwards 80 and 443 to one
+ * NodePort each, so the gateway namespace's quota allows exactly these (components/baseline/quotas.ts).
+ */
+export const TRAEFIK_EXPOSED_PORTS = ["web", "websecure"] as const;
+
+/**
+ * Values for the pinned Traefik chart (components/gateway/charts.ts; keys and shapes from that chart's
+ * values.yaml and values.schema.json, which refuses unknown keys). PROXY protocol is trusted on both
+ * entrypoints, so Traefik and the services see the client's address, not the load balancer's; `web` only
+ * redirects to `websecure`. Traefik watches CRDs only in the namespaces that carry public routes.
  */
 export function traefikValues(input: TraefikValuesInput): Record<string, unknown> {
   const proxyProtocol = { trustedIPs: input.proxyProtocolTrustedCidrs, insecure: false };
@@ -62,14 +69,16 @@ export function traefikValues(input: TraefikValuesInput): Record<string, unknown
       web: {
         port: PLATFORM_PORTS.traefikWeb,
         exposedPort: 80,
-        redirections: { entryPoint: { to: "websecure", scheme: "https", permanent: true } },
+        expose: { default: true },
+        http: { redirections: { entryPoint: { to: "websecure", scheme: "https", permanent: true } } },
         proxyProtocol,
       },
       websecure: {
         port: PLATFORM_PORTS.traefikWebsecure,
         exposedPort: 443,
+        expose: { default: true },
         proxyProtocol,
-        tls: { enabled: true },
+        http: { tls: { enabled: true } },
       },
       metrics: { port: PLATFORM_PORTS.traefikMetrics, expose: { default: false } },
     },
@@ -80,6 +89,7 @@ export function traefikValues(input: TraefikValuesInput): Record<string, unknown
       // Local: the load balancer only targets nodes running Traefik, and no second hop hides the source.
       spec: { externalTrafficPolicy: "Local" },
     },
-    logs: { general: { format: "json" }, access: { enabled: true, format: "json" } },
+    log: { format: "json" },
+    accessLog: { enabled: true, format: "json" },
   };
 }

@@ -6,14 +6,14 @@ import { PRIORITY_CLASSES } from "../baseline/priority-classes.ts";
 import { KUBE_PROMETHEUS_STACK_CHART } from "./monitoring-chart.ts";
 
 /**
- * prometheus-adapter, pinned: chart 5.2.0 of prometheus-community/helm-charts, published 2025-10-24 (Artifact Hub
- * feed https://artifacthub.io/api/v1/packages/helm/prometheus-community/prometheus-adapter/feed/rss), the release of
- * the same week as the pinned kube-prometheus-stack 79.1.1. Value keys (`prometheus.url`, `rules.external`,
- * `rules.resource`, `listenPort`, `podDisruptionBudget`) are those of the chart's values.yaml.
+ * prometheus-adapter, pinned: chart 5.3.0 (app v0.12.0) of prometheus-community/helm-charts
+ * `charts/prometheus-adapter`, the same repository state as the pinned kube-prometheus-stack. Value keys
+ * (`prometheus.url`, `rules.external`, `rules.resource`, `listenPort`, `podDisruptionBudget`) are those of the
+ * chart's values.yaml.
  */
 export const PROMETHEUS_ADAPTER_CHART = {
   chart: "prometheus-adapter",
-  version: "5.2.0",
+  version: "5.3.0",
   repo: "https://prometheus-community.github.io/helm-charts",
   releaseName: "metrics-adapter",
 } as const;

@@ -4,16 +4,36 @@ import { PRIORITY_CLASSES } from "../baseline/priority-classes.ts";
 import { grafanaLoginValues } from "./grafana-login.ts";
 
 /**
- * kube-prometheus-stack, pinned: release tag kube-prometheus-stack-79.1.1 of prometheus-community/helm-charts
- * (release notes quoted in walnuts1018/infra PR #2742, 2025-10-27). The release is named `monitoring`, so
- * Grafana's Service is `monitoring-grafana` (the route in components/gateway/routes.ts points at it).
+ * kube-prometheus-stack, pinned: chart 88.5.3 (prometheus-operator v0.93.1) of prometheus-community/helm-charts
+ * `charts/kube-prometheus-stack`, with its own sub-charts (CRDs, kube-state-metrics, node-exporter, Grafana). The
+ * release is named `monitoring`, so Grafana's Service is `monitoring-grafana` (the route in
+ * components/gateway/routes.ts points at it).
  */
 export const KUBE_PROMETHEUS_STACK_CHART = {
   chart: "kube-prometheus-stack",
-  version: "79.1.1",
+  version: "88.5.3",
   repo: "https://prometheus-community.github.io/helm-charts",
   releaseName: "monitoring",
 } as const;
+
+/** Prometheus servers (a StatefulSet of the operator): two on HA stacks, so one may restart during a rollout. */
+export function prometheusReplicas(highAvailability: boolean): number {
+  return highAvailability ? 2 : 1;
+}
+
+/**
+ * Prometheus' own resources. Without them it takes the monitoring namespace's LimitRange default (256Mi) and is
+ * OOM-killed while loading its WAL — and the LiveKit autoscaler reads its External metric through Prometheus.
+ * Production holds ~30 days of a 100-node fleet; the memory limit leaves room for compaction and query bursts.
+ */
+export function prometheusResources(highAvailability: boolean): {
+  requests: { cpu: string; memory: string };
+  limits: { cpu: string; memory: string };
+} {
+  return highAvailability
+    ? { requests: { cpu: "1000m", memory: "4Gi" }, limits: { cpu: "2000m", memory: "8Gi" } }
+    : { requests: { cpu: "250m", memory: "1Gi" }, limits: { cpu: "1000m", memory: "2Gi" } };
+}
 
 /** Label and value Grafana's dashboard sidecar watches for (kube-prometheus-stack `grafana.sidecar.dashboards`). */
 export const GRAFANA_DASHBOARD_LABEL = { grafana_dashboard: "1" } as const;
@@ -40,7 +60,7 @@ export interface MonitoringValuesInput {
  * mounts Alertmanager's configuration from another (`configSecret`).
  */
 export function monitoringValues(input: MonitoringValuesInput): Record<string, unknown> {
-  const replicas = input.highAvailability ? 2 : 1;
+  const replicas = prometheusReplicas(input.highAvailability);
   const login = grafanaLoginValues(input.grafanaLogin, input.grafanaOAuthSecret);
   return {
     fullnameOverride: KUBE_PROMETHEUS_STACK_CHART.releaseName,
@@ -49,6 +69,7 @@ export function monitoringValues(input: MonitoringValuesInput): Record<string, u
       prometheusSpec: {
         retention: input.retention,
         replicas,
+        resources: prometheusResources(input.highAvailability),
         priorityClassName: PRIORITY_CLASSES.platform.name,
         ruleSelectorNilUsesHelmValues: false,
         serviceMonitorSelectorNilUsesHelmValues: false,

@@ -78,7 +78,7 @@ export function createCloudLayer(
     maintenanceDay,
     protect: config.protect,
   });
-  const dns = new DnsZone("dns", { domain: config.domain });
+  const dns = new DnsZone("dns", { domain: config.domain, protect: config.protect });
   const storage = new Storage("storage", {
     identity,
     region: config.region,

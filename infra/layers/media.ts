@@ -1,4 +1,5 @@
 import type * as pulumi from "@pulumi/pulumi";
+import { afterPlatform, type PlatformOrdering } from "../../components/baseline/ordering.ts";
 import { Egress } from "../../components/media/egress.ts";
 import { LiveKit } from "../../components/media/livekit.ts";
 import { turnProberImage } from "../../components/media/media-images.ts";
@@ -28,6 +29,8 @@ export interface MediaLayerOptions {
   registryEndpoint: string;
   /** `gomeet:digitaloceanDnsToken`: lets the TURN droplets get DNS-01 certificates covering `turn.<domain>`. */
   turnDnsApiToken?: pulumi.Output<string>;
+  /** What the in-cluster media objects wait for on a new cluster: their namespaces and the monitoring CRDs. */
+  ordering: PlatformOrdering;
 }
 
 /** The media layer (issue 4): TURN fleet, LiveKit SFU, egress and the TURN prober. */
@@ -46,7 +49,10 @@ export function createMediaLayer(
   cloud: CloudLayer,
   options: MediaLayerOptions,
 ): MediaLayer {
-  const providers = { providers: [cloud.cluster.provider] };
+  const providers = {
+    providers: [cloud.cluster.provider],
+    transformations: [afterPlatform(options.ordering)],
+  };
   const turn = new TurnFleet("turn", {
     identity,
     config,

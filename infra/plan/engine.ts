@@ -17,6 +17,8 @@ export interface PlannedResource {
   /** Input paths that held a secret (the values are never recorded). */
   secretInputs: string[];
   protect: boolean;
+  /** Input paths the engine leaves alone on update (`ignoreChanges`). */
+  ignoreChanges?: string[];
 }
 
 export interface PlanGraph {
@@ -50,6 +52,7 @@ interface RegisterRequest {
   getParent(): string;
   getCustom(): boolean;
   getProtect(): boolean;
+  getIgnorechangesList(): string[];
   getObject(): unknown;
   getDependenciesList(): string[];
   getPropertydependenciesMap(): {
@@ -146,6 +149,7 @@ async function record(run: ProgramRun): Promise<PlanGraph> {
           inputs: value as Record<string, unknown>,
           secretInputs: secretPaths,
           protect: req.getProtect(),
+          ignoreChanges: req.getIgnorechangesList(),
         });
       } else if (error) {
         failures.push(error);

@@ -7,7 +7,15 @@ export function checkPlanPolicies(graph: PlanGraph): Violation[] {
   return evaluatePolicies(
     graph.resources
       .filter((r) => r.custom)
-      .map((r) => ({ type: r.type, name: r.name, urn: r.urn, props: r.inputs })),
+      .map((r) => ({
+        type: r.type,
+        name: r.name,
+        urn: r.urn,
+        props: r.inputs,
+        dependencies: r.dependencies,
+        protect: r.protect,
+        ignoreChanges: r.ignoreChanges ?? [],
+      })),
   );
 }
 

@@ -1,3 +1,4 @@
+import { DOKS_VERSION } from "../doks-versions.ts";
 import type { PlatformConfig } from "../schema.ts";
 
 /**
@@ -12,7 +13,7 @@ export const ephemeral: PlatformConfig = {
   domain: "dev.gomeet.app",
   network: { vpcCidr: "10.30.0.0/24", clusterSubnet: "10.160.0.0/20", serviceSubnet: "10.176.0.0/22" },
   cluster: {
-    version: "1.34.1-do.0",
+    version: DOKS_VERSION,
     highAvailability: false,
     surgeUpgrade: false,
     autoUpgrade: true,

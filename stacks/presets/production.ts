@@ -1,4 +1,5 @@
 import { presetMediaPool } from "../../infra/capacity/media-pool.ts";
+import { DOKS_VERSION } from "../doks-versions.ts";
 import type { PlatformConfig } from "../schema.ts";
 
 const TARGET_MEETINGS = 100;
@@ -17,7 +18,7 @@ export const production: PlatformConfig = {
   domain: "meet.gomeet.app",
   network: { vpcCidr: "10.10.0.0/20", clusterSubnet: "10.100.0.0/16", serviceSubnet: "10.101.0.0/19" },
   cluster: {
-    version: "1.34.1-do.0",
+    version: DOKS_VERSION,
     highAvailability: true,
     surgeUpgrade: true,
     autoUpgrade: false,

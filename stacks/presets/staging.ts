@@ -1,4 +1,5 @@
 import { presetMediaPool } from "../../infra/capacity/media-pool.ts";
+import { DOKS_VERSION } from "../doks-versions.ts";
 import type { PlatformConfig } from "../schema.ts";
 
 const TARGET_MEETINGS = 2;
@@ -15,7 +16,7 @@ export const staging: PlatformConfig = {
   domain: "staging.gomeet.app",
   network: { vpcCidr: "10.20.0.0/20", clusterSubnet: "10.102.0.0/16", serviceSubnet: "10.103.0.0/19" },
   cluster: {
-    version: "1.34.1-do.0",
+    version: DOKS_VERSION,
     highAvailability: false,
     surgeUpgrade: true,
     autoUpgrade: true,

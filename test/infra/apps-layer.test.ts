@@ -9,7 +9,7 @@ import type { PlanGraph, PlannedResource } from "../../infra/plan/engine.ts";
 import { toPlanDocument } from "../../infra/plan/graph-json.ts";
 import { planInline } from "../../infra/plan/plan.ts";
 import { loadPlatformConfig } from "../../stacks/loader.ts";
-import { named } from "./stack-helpers.ts";
+import { named, ofType } from "./stack-helpers.ts";
 
 const STACKS = [
   { stack: "production", environment: "production" },
@@ -154,22 +154,39 @@ describe.each(STACKS)("apps layer — $stack", ({ stack, environment }) => {
       expect(c.envFrom).toEqual([{ secretRef: { name: `${service}-env` } }]);
     });
 
-    it(`${service}: Service, HPA, PDB and ServiceMonitor`, () => {
+    it(`${service}: Service, HPA, PDB (not selecting the migration Job's pods) and one ServiceMonitor`, () => {
       const svc = named(graph, "kubernetes:core/v1:Service", `${service}-service`);
       expect(spec(svc).ports).toEqual([{ name: "http", port: 8080, targetPort: "http", protocol: "TCP" }]);
       const hpa = named(graph, "kubernetes:autoscaling/v2:HorizontalPodAutoscaler", `${service}-hpa`);
       const scale = config.services[service as "auth"];
       expect(spec(hpa)).toMatchObject({ minReplicas: scale.minReplicas, maxReplicas: scale.maxReplicas });
       expect(spec(hpa).scaleTargetRef).toEqual({ apiVersion: "apps/v1", kind: "Deployment", name: service });
-      expect(spec(named(graph, "kubernetes:policy/v1:PodDisruptionBudget", `${service}-pdb`))).toMatchObject({
-        maxUnavailable: 1,
-      });
-      const monitor = named(
-        graph,
-        "kubernetes:monitoring.coreos.com/v1:ServiceMonitor",
-        `${service}-servicemonitor`,
+      const pdb = spec(named(graph, "kubernetes:policy/v1:PodDisruptionBudget", `${service}-pdb`));
+      expect(pdb).toMatchObject({ maxUnavailable: 1 });
+      // The disruption controller cannot count Job pods (jobs.batch has no scale subresource): the PDB, like the
+      // Service and the HPA's Deployment, selects the service's pods only.
+      const selector = (pdb.selector as { matchLabels: Record<string, string> }).matchLabels;
+      const deploymentLabels = (
+        (spec(named(graph, "kubernetes:apps/v1:Deployment", `${service}-deployment`)).template as Json)
+          .metadata as { labels: Record<string, string> }
+      ).labels;
+      const job = named(graph, "kubernetes:batch/v1:Job", `${service}-migrate`);
+      const jobPodLabels = ((spec(job).template as Json).metadata as { labels: Record<string, string> })
+        .labels;
+      const selects = (labels: Record<string, string>) =>
+        Object.entries(selector).every(([k, v]) => labels[k] === v);
+      expect(selects(deploymentLabels)).toBe(true);
+      expect(selects(jobPodLabels)).toBe(false);
+      // No TTL: with `refresh: always`, a Job the TTL controller deleted would be created again by the next up.
+      expect(spec(job).ttlSecondsAfterFinished).toBeUndefined();
+      // The monitoring component owns the service's ServiceMonitor; a second one would fail with AlreadyExists.
+      const monitors = ofType(graph, "kubernetes:monitoring.coreos.com/v1:ServiceMonitor").filter(
+        (m) =>
+          (m.inputs.metadata as Json).namespace === "services" &&
+          (m.inputs.metadata as Json).name === service,
       );
-      expect((spec(monitor).endpoints as Json[])[0]).toMatchObject({ port: "http", path: "/metrics" });
+      expect(monitors.map((m) => m.name)).toEqual([`monitoring-servicemonitor-${service}`]);
+      expect((spec(monitors[0]!).endpoints as Json[])[0]).toMatchObject({ port: "http", path: "/metrics" });
     });
   }
 
