@@ -7,7 +7,10 @@
  *   (.tools/bin/livekit-server, or LIVEKIT_SERVER_BIN); without it meetings still starts, and joins fail.
  * - Migrations run first (the same `migrate.ts` entry points the stack's Jobs run), then the servers (the same
  *   `server.ts` entry points the images run: components/apps/workload-spec.ts `entryCommand`).
- * Ctrl-C stops everything it started. Ports: auth 8081, meetings 8082, chat 8083 (DEV_BASE_PORT moves them).
+ * - The web app: the production build (`npm run build:web` first when apps/web/dist is missing) served with a
+ *   `config.json` naming the local services; the services answer CORS for its origin and chat admits it.
+ * Ctrl-C stops everything it started. Ports: auth 8081, meetings 8082, chat 8083, web 8084 (DEV_BASE_PORT moves
+ * them).
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -19,6 +22,7 @@ import { entryCommand } from "../components/apps/workload-spec.ts";
 import { startPostgres } from "../test/support/postgres.ts";
 import { freePort, spawnServer, stopProcess, waitFor } from "../test/support/processes.ts";
 import { startRedis } from "../test/support/redis.ts";
+import { ensureWebBuild, startDevWebServer } from "./dev-web.ts";
 
 export const DEV_SERVICES = ["auth", "meetings", "chat"] as const;
 type DevService = (typeof DEV_SERVICES)[number];
@@ -88,6 +92,9 @@ async function main(): Promise<void> {
     const base = Number(process.env.DEV_BASE_PORT ?? 8081);
     const ports: Record<DevService, number> = { auth: base, meetings: base + 1, chat: base + 2 };
     const url = (service: DevService) => `http://127.0.0.1:${ports[service]}`;
+    const webPort = base + 3;
+    const webOrigin = `http://127.0.0.1:${webPort}`;
+    const webDir = await ensureWebBuild(root, log);
 
     const livekitBin = process.env.LIVEKIT_SERVER_BIN ?? resolve(root, ".tools/bin/livekit-server");
     let livekitPort = 7880;
@@ -121,6 +128,7 @@ async function main(): Promise<void> {
       AUTH_ISSUER: url("auth"),
       AUTH_JWKS_URL: `${url("auth")}/.well-known/jwks.json`,
       HOST: "127.0.0.1",
+      CORS_ALLOWED_ORIGIN: webOrigin,
     };
     const env: Record<DevService, NodeJS.ProcessEnv> = {
       auth: {
@@ -147,7 +155,7 @@ async function main(): Promise<void> {
         PORT: String(ports.chat),
         CHAT_SHARD_URLS: `${databases.chat_s0},${databases.chat_s1}`,
         MEETINGS_URL: url("meetings"),
-        CHAT_ALLOWED_ORIGINS: "http://localhost:5173,http://127.0.0.1:5173",
+        CHAT_ALLOWED_ORIGINS: webOrigin,
       },
     };
 
@@ -170,9 +178,21 @@ async function main(): Promise<void> {
         return (await fetch(`${url(service)}/healthz`)).ok;
       });
     }
+    const web = await startDevWebServer({
+      dir: webDir,
+      port: webPort,
+      config: {
+        authUrl: url("auth"),
+        meetingsUrl: url("meetings"),
+        chatUrl: url("chat"),
+        livekitUrl: `ws://127.0.0.1:${livekitPort}`,
+      },
+    });
+    stops.push(() => web.stop());
     log("ready:");
     for (const service of DEV_SERVICES)
       log(`  ${service.padEnd(9)} ${url(service)}  (docs: ${url(service)}/docs)`);
+    log(`  ${"web".padEnd(9)} ${web.url}  ← open this in two browser windows to hold a meeting`);
     log("Ctrl-C stops everything.");
     await Promise.race(
       children.map(

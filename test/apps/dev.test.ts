@@ -1,11 +1,12 @@
 import { spawn } from "node:child_process";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { parseRuntimeConfig } from "../../apps/web/src/runtime-config.ts";
 import { PROJECT_ROOT } from "../../infra/plan/plan.ts";
 import { freePort } from "../support/processes.ts";
 
 describe("npm run dev", () => {
-  it("migrates and starts auth, meetings and chat, prints their URLs, and stops on Ctrl-C", async () => {
+  it("migrates and starts auth, meetings, chat and the web app, prints their URLs, and stops on Ctrl-C", async () => {
     const base = await freePort();
     const child = spawn(join(PROJECT_ROOT, "node_modules/.bin/tsx"), [join(PROJECT_ROOT, "scripts/dev.ts")], {
       cwd: PROJECT_ROOT,
@@ -26,7 +27,8 @@ describe("npm run dev", () => {
       output += d.toString();
     });
     try {
-      const deadline = Date.now() + 90_000;
+      // On a fresh checkout dev builds the web app first (npm run build:web).
+      const deadline = Date.now() + 240_000;
       while (!output.includes("[dev] Ctrl-C stops everything.")) {
         if (child.exitCode !== null) throw new Error(`dev exited early:\n${output}`);
         if (Date.now() > deadline) throw new Error(`dev did not become ready:\n${output}`);
@@ -40,10 +42,40 @@ describe("npm run dev", () => {
         ["auth", `http://127.0.0.1:${base}`],
         ["meetings", `http://127.0.0.1:${base + 1}`],
         ["chat", `http://127.0.0.1:${base + 2}`],
+        ["web", `http://127.0.0.1:${base + 3}`],
       ]);
-      for (const [, url] of urls) {
+      for (const [, url] of urls.slice(0, 3)) {
         expect((await fetch(`${url}/readyz`)).status).toBe(200);
       }
+      const web = `http://127.0.0.1:${base + 3}`;
+      const page = await fetch(`${web}/`);
+      expect(page.headers.get("content-type")).toBe("text/html; charset=utf-8");
+      const entry = await page.text();
+      expect(entry).toMatch(/<script type="module"[^>]* src="\/assets\/[^"]+\.js"/);
+      // A client-side route (an invitation link) gets the same entry document.
+      expect(await (await fetch(`${web}/j/${"a".repeat(43)}`)).text()).toBe(entry);
+      const script = /src="(\/assets\/[^"]+\.js)"/.exec(entry)![1]!;
+      const asset = await fetch(`${web}${script}`);
+      expect(asset.status).toBe(200);
+      expect(asset.headers.get("content-type")).toBe("text/javascript; charset=utf-8");
+      expect((await fetch(`${web}/assets/missing-00000000.js`)).status).toBe(404);
+      const config = parseRuntimeConfig(await (await fetch(`${web}/config.json`)).json());
+      expect(config).toMatchObject({
+        authUrl: `http://127.0.0.1:${base}`,
+        meetingsUrl: `http://127.0.0.1:${base + 1}`,
+        chatUrl: `http://127.0.0.1:${base + 2}`,
+      });
+      // The app's origin may call the APIs from the browser.
+      const preflight = await fetch(`${config.authUrl}/v1/auth/login`, {
+        method: "OPTIONS",
+        headers: {
+          origin: web,
+          "access-control-request-method": "POST",
+          "access-control-request-headers": "content-type",
+        },
+      });
+      expect(preflight.status).toBe(204);
+      expect(preflight.headers.get("access-control-allow-origin")).toBe(web);
       const jwks = (await (await fetch(`http://127.0.0.1:${base}/.well-known/jwks.json`)).json()) as {
         keys: unknown[];
       };
@@ -54,5 +86,5 @@ describe("npm run dev", () => {
       await exited;
     }
     expect(child.exitCode).toBe(0);
-  }, 120_000);
+  }, 300_000);
 });
