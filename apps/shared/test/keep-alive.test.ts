@@ -12,6 +12,8 @@ beforeAll(async () => {
   });
   service.app.post("/echo", async (c) => c.json({ length: (await c.req.text()).length }));
   service.app.post("/refuse-early", (c) => c.json({ refused: true }, 401));
+  // Response.redirect's headers are immutable; the app's answer must still be able to say Connection: close.
+  service.app.post("/moved", () => Response.redirect("http://127.0.0.1/elsewhere", 303));
   server = await startServer({ service, port: 0, host: "127.0.0.1", drainMs: 1_000 });
   client = new KeepAliveClient(`http://127.0.0.1:${server.port}`);
 });
@@ -45,7 +47,9 @@ describe("early answers on a keep-alive connection", () => {
     expect([first.status, second.status]).toEqual([200, 200]);
     expect(second.connection).toBe("keep-alive");
     expect(second.socketId).toBe(first.socketId);
+    const moved = await client.send("POST", "/moved", JSON.stringify({ text: "z" }));
+    expect(moved).toMatchObject({ status: 303, connection: "close" });
     const get = await client.send("GET", "/healthz");
-    expect(get).toMatchObject({ status: 200, connection: "keep-alive", socketId: first.socketId });
+    expect(get).toMatchObject({ status: 200, connection: "keep-alive" });
   });
 });
