@@ -75,7 +75,10 @@ export async function buildApp(outDir: string): Promise<void> {
  * (real PostgreSQL and redis-server), the built app behind the edge server, and — inside a network namespace
  * with Chromium — livekit-server (loopback candidates, interfaces limited to lo) and coturn.
  */
-export async function startWebStack(adminUrl: string): Promise<WebStack> {
+export async function startWebStack(
+  adminUrl: string,
+  progress: (step: string) => void = () => undefined,
+): Promise<WebStack> {
   const cleanups: (() => Promise<void>)[] = [];
   const cleanUp = async () => {
     for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch(() => undefined);
@@ -83,6 +86,7 @@ export async function startWebStack(adminUrl: string): Promise<WebStack> {
   try {
     const dir = mkdtempSync(join(tmpdir(), "gomeet-web-"));
     cleanups.push(async () => rmSync(dir, { recursive: true, force: true }));
+    progress("network namespace");
     const namespace = await createNetworkNamespace();
     cleanups.push(namespace.remove);
 
@@ -134,6 +138,7 @@ export async function startWebStack(adminUrl: string): Promise<WebStack> {
       findExecutable("turnserver", ["/usr/bin"]) ?? "turnserver",
       ["-c", turnConf],
     );
+    progress("coturn and livekit-server in the namespace");
     const coturn = spawnServer(turnCommand, turnArgs);
     cleanups.push(() => stopProcess(coturn.child));
 
@@ -183,6 +188,7 @@ export async function startWebStack(adminUrl: string): Promise<WebStack> {
       30_000,
     );
 
+    progress("databases and redis-server");
     const databases = {
       auth: await createTestDatabase(adminUrl, "web_auth"),
       meetings: await createTestDatabase(adminUrl, "web_meetings"),
@@ -244,6 +250,7 @@ export async function startWebStack(adminUrl: string): Promise<WebStack> {
         CHAT_MEMBERSHIP_CACHE_MS: "0",
       },
     };
+    progress("migrations and services");
     const services: Partial<Record<ControlPlaneService, ServiceProcess>> = {};
     for (const service of ["auth", "meetings", "chat"] as const) await runMigrations(service, env[service]);
     for (const service of ["auth", "meetings", "chat"] as const) {
@@ -253,6 +260,7 @@ export async function startWebStack(adminUrl: string): Promise<WebStack> {
     }
 
     const distDir = join(dir, "dist");
+    progress("production build of the app");
     await buildApp(distDir);
     const upstreams = {
       auth: `http://127.0.0.1:${ports.auth}`,

@@ -117,11 +117,16 @@ export class MeetingsApi {
   accept(code: string): Promise<Meeting> {
     return this.call("POST", "/v1/invitations/accept", { code });
   }
-  /** 200 with a token, or 202 while a host has not yet admitted the caller from the waiting room. */
-  async join(id: string): Promise<JoinGrant | JoinWaiting> {
+  /**
+   * `name` is how others see the participant in the room. 200 with a token, or 202 while a host has not yet
+   * admitted the caller from the waiting room.
+   */
+  async join(id: string, name?: string): Promise<JoinGrant | JoinWaiting> {
+    const body = name?.trim() ? { name: name.trim().slice(0, 100) } : undefined;
     const answer = await this.call<Omit<JoinGrant, "status"> | JoinWaiting>(
       "POST",
       `/v1/meetings/${id}/join`,
+      body,
     );
     if ("status" in answer && answer.status === "waiting") return answer;
     return { ...(answer as Omit<JoinGrant, "status">), status: "joined" };

@@ -4,6 +4,7 @@ import type { DisconnectReason } from "livekit-client";
 import { useCallback, useEffect, useRef, useState } from "react";
 import { follow } from "../App.tsx";
 import { ChatConnection } from "../api/chat.ts";
+import { waitForDecision } from "../api/decision-stream.ts";
 import type { JoinGrant } from "../api/meetings.ts";
 import { ApiError, messageOf } from "../api/problems.ts";
 import { useApp } from "../app-context.ts";
@@ -30,6 +31,7 @@ export default function JoinFlow({ id }: { id: string }) {
   const chatRef = useRef<ChatConnection | undefined>(undefined);
   const timer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
   const active = useRef(true);
+  const displayName = useRef<string | undefined>(undefined);
   /** The LiveKit room this page is in now: a disconnect from a room left for a breakout is not a departure. */
   const currentRoom = useRef<string | undefined>(undefined);
 
@@ -41,6 +43,7 @@ export default function JoinFlow({ id }: { id: string }) {
     return () => {
       active.current = false;
       clearTimeout(timer.current);
+      decision.current?.abort();
       chatRef.current?.close();
     };
   }, [meetings, id]);
@@ -52,17 +55,31 @@ export default function JoinFlow({ id }: { id: string }) {
     setStage({ kind: "over", message, canRejoin });
   }, []);
 
+  /** The pushed decision (when the meetings service offers it) ends the wait at once instead of at the next poll. */
+  const decision = useRef<AbortController | undefined>(undefined);
+  const listenForDecision = useCallback(() => {
+    if (decision.current && !decision.current.signal.aborted) return;
+    const controller = new AbortController();
+    decision.current = controller;
+    void waitForDecision(session, config.meetingsUrl, id, controller.signal).then((outcome) => {
+      if (outcome && !controller.signal.aborted && active.current) void requestJoinRef.current?.();
+    });
+  }, [session, config, id]);
+  const requestJoinRef = useRef<(() => Promise<void>) | undefined>(undefined);
+
   /** Asks for a token; while waiting (202) or before the host arrives (409) asks again at the pace the API says. */
   const requestJoin = useCallback(async () => {
     clearTimeout(timer.current);
     try {
-      const answer = await meetings.join(id);
+      const answer = await meetings.join(id, displayName.current);
       if (!active.current) return;
       if (answer.status === "waiting") {
         setStage({ kind: "waiting", position: answer.position });
         timer.current = setTimeout(() => void requestJoin(), answer.pollAfterSeconds * 1000);
+        listenForDecision();
         return;
       }
+      decision.current?.abort();
       if (!chatRef.current) {
         chatRef.current = new ChatConnection(session, config.authUrl, config.chatUrl, id);
         void chatRef.current.open();
@@ -80,7 +97,9 @@ export default function JoinFlow({ id }: { id: string }) {
         end(messageOf(failure), !(failure instanceof ApiError && FINAL.has(failure.code)));
       }
     }
-  }, [meetings, session, config, id, end]);
+  }, [meetings, session, config, id, end, listenForDecision]);
+
+  requestJoinRef.current = requestJoin;
 
   const onSwitchRoom = useCallback(() => void requestJoin(), [requestJoin]);
 
@@ -110,6 +129,7 @@ export default function JoinFlow({ id }: { id: string }) {
             userLabel="Your name"
             onSubmit={(values) => {
               setChoices(values);
+              displayName.current = values.username;
               setStage({ kind: "joining" });
               void requestJoin();
             }}
