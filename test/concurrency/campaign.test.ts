@@ -4,6 +4,7 @@ import { authFixtures } from "./fixtures/auth.ts";
 import { type Cast, castOf, N } from "./fixtures/cast.ts";
 import { meetingsCoreFixtures } from "./fixtures/meetings-core.ts";
 import { type LiveResources, meetingsLiveFixtures } from "./fixtures/meetings-live.ts";
+import { ChatCampaign } from "./support/chat-scenarios.ts";
 import { brokenInvariants } from "./support/invariants.ts";
 import {
   fetchOpenApi,
@@ -25,6 +26,8 @@ import { World } from "./support/world.ts";
 let world: World;
 let operations: MutatingOperation[];
 let fixtures: Record<string, Fixture>;
+let cast: Cast;
+let chat: ChatCampaign;
 const live: LiveResources = { rooms: [], tracks: [] };
 const docs = new Map<string, OpenApiDocument>();
 const report: string[] = [];
@@ -38,7 +41,8 @@ beforeAll(async () => {
     docs.set(service, doc);
     operations.push(...mutatingOperations(service, doc));
   }
-  const cast: Cast = await castOf(world);
+  cast = await castOf(world);
+  chat = new ChatCampaign(world);
   const admins = [await world.account("admin1"), await world.account("admin2")] as const;
   for (const admin of admins) await world.makeAdmin(admin);
   const body = (service: string) => (key: string) => {
@@ -55,6 +59,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   if (report.length > 0) console.info(`concurrency campaign, N = ${N}:\n${report.join("\n")}`);
+  await chat?.close();
   for (const track of live.tracks) await track.close().catch(() => undefined);
   for (const room of live.rooms) await room.disconnect().catch(() => undefined);
   await dispose();
@@ -98,4 +103,19 @@ describe("concurrency campaign", () => {
     }
     expect(failures).toEqual([]);
   }, 900_000);
+
+  it("chat's mutating frames over its WebSocket: identical sends store once, racing deletes delete once", async () => {
+    const meetingId = await world.meeting(cast.host, { live: true, members: [[cast.cohost, "co-host"]] });
+    const problems = [
+      ...(await chat.identicalSends(cast.host, meetingId)).map((p) => `send [identical]: ${p}`),
+      ...(await chat.conflictingDeletes(cast.host, cast.cohost, meetingId)).map(
+        (p) => `delete [conflicting]: ${p}`,
+      ),
+      ...(await chat.brokenInvariants()).map((p) => `invariant: ${p}`),
+    ];
+    report.push(
+      `${problems.length === 0 ? "ok  " : "FAIL"} chat WebSocket send [identical] and delete [conflicting]`,
+    );
+    expect(problems).toEqual([]);
+  });
 });
