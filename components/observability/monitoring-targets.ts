@@ -15,14 +15,17 @@ export function serviceMonitorSpec(service: string): Record<string, unknown> {
   };
 }
 
-/** cert-manager's metrics Service (chart `prometheus.enabled`), for CertificateExpiringSoon. */
+/**
+ * cert-manager's metrics Service (chart `prometheus.enabled`), for CertificateExpiringSoon. Chart v1.21.1 names
+ * the controller Service's port `http-metrics` (9402); a monitor naming another port scrapes nothing.
+ */
 export function certManagerMonitorSpec(): Record<string, unknown> {
   return {
     selector: {
       matchLabels: { "app.kubernetes.io/name": "cert-manager", "app.kubernetes.io/component": "controller" },
     },
     namespaceSelector: { matchNames: [NAMESPACES.certManager] },
-    endpoints: [{ port: "tcp-prometheus-servicemonitor", path: "/metrics", interval: "60s" }],
+    endpoints: [{ port: "http-metrics", path: "/metrics", interval: "60s" }],
   };
 }
 
