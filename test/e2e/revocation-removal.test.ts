@@ -1,8 +1,10 @@
+import { spawn } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { WebSocket } from "ws";
 import { KeepAliveClient } from "../../apps/shared/test/keep-alive-client.ts";
 import { call, expectStatus, registerAndLogIn, type SignedInUser } from "./support/client.ts";
 import { type ControlPlane, startControlPlane, WEB_ORIGIN } from "./support/control-plane.ts";
+import { REPO_ROOT } from "./support/service-process.ts";
 
 /**
  * Changes that end access take effect in every service within a second: auth, meetings and chat as processes
@@ -139,6 +141,20 @@ function tokenRefusedEverywhere(user: SignedInUser, meetingId: string, since: nu
   ]);
 }
 
+async function grantAdmin(email: string): Promise<void> {
+  const child = spawn(
+    process.execPath,
+    ["--import", "tsx", "apps/auth/src/grant-role.ts", "--email", email, "--role", "admin"],
+    { cwd: REPO_ROOT, env: { PATH: process.env.PATH, DATABASE_URL: plane.databaseUrls.auth }, stdio: "pipe" },
+  );
+  let output = "";
+  child.stderr.on("data", (d: Buffer) => {
+    output += d.toString();
+  });
+  const code = await new Promise<number | null>((resolve) => child.once("exit", resolve));
+  if (code !== 0) throw new Error(`grant-role exited ${code}: ${output}`);
+}
+
 describe("removal from a meeting", () => {
   it("closes the participant's open chat socket with 4403 and refuses a new one at once", async () => {
     const guest = await registerAndLogIn(plane.auth.baseUrl, "Removed Guest");
@@ -165,7 +181,7 @@ describe("removal from a meeting", () => {
   });
 });
 
-describe("session ends", () => {
+describe("session ends and account disables", () => {
   it("logout: meetings and chat refuse the session's access token, and its chat socket closes with 4401", async () => {
     const guest = await registerAndLogIn(plane.auth.baseUrl, "Logging Out");
     const meetingId = await meetingWith(guest);
@@ -184,6 +200,32 @@ describe("session ends", () => {
     expect(closed).toMatchObject({ code: 4401, reason: "session_ended" });
     const problem = await meetings("GET", `/v1/meetings/${meetingId}`, guest);
     expect(problem.body).toMatchObject({ code: "session_ended" });
+    for (const delay of [meetingsDelay, chatDelay, closed.at - sent]) expect(delay).toBeLessThan(BOUND_MS);
+  });
+
+  it("an admin disables a user: every token they hold is refused and their socket closes", async () => {
+    const admin = await registerAndLogIn(plane.auth.baseUrl, "Admin");
+    await grantAdmin(admin.email);
+    const guest = await registerAndLogIn(plane.auth.baseUrl, "Disabled Guest");
+    const meetingId = await meetingWith(guest);
+    const socket = opened(await openChat(guest, meetingId));
+    await synced(socket);
+    const sent = Date.now();
+    expectStatus(
+      await call(plane.auth.baseUrl, "POST", `/v1/admin/users/${guest.id}/disable`, {
+        token: admin.accessToken,
+      }),
+      200,
+    );
+    const [meetingsDelay, chatDelay] = await tokenRefusedEverywhere(guest, meetingId, sent);
+    const closed = await socket.closed;
+    console.log(
+      `disable: meetings refused after ${meetingsDelay} ms, chat after ${chatDelay} ms, socket closed after ${closed.at - sent} ms`,
+    );
+    expect(closed.code).toBe(4401);
+    expect((await meetings("GET", `/v1/meetings/${meetingId}`, guest)).body).toMatchObject({
+      code: expect.stringMatching(/^(account_disabled|session_ended)$/),
+    });
     for (const delay of [meetingsDelay, chatDelay, closed.at - sent]) expect(delay).toBeLessThan(BOUND_MS);
   });
 });
