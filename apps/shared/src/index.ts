@@ -77,6 +77,7 @@ export {
   type RateLimitRule,
 } from "./rate-limit.ts";
 export { createRedis, redisReady } from "./redis.ts";
+export { fnv1a32, parseRedisShardUrls, RedisShards, shardIndex } from "./redis-shards.ts";
 export { ProblemSchema, problemResponseSpec } from "./schemas.ts";
 export { type RunningServer, runServiceMain, startServer } from "./server-lifecycle.ts";
 export {
