@@ -9,6 +9,7 @@ import {
   TILE_KBPS,
   VIDEO_PACKET_BYTES,
 } from "./room-model.ts";
+import { DEFAULT_TILES_PER_VIEWER, PEAK_TILES_PER_VIEWER } from "./viewer-layout.ts";
 
 /** Every number the planner assumes. Each has a flag (`--<flag> value`) and a source printed with the plan. */
 export interface PlannerAssumptions {
@@ -17,6 +18,7 @@ export interface PlannerAssumptions {
   videoPacketBytes: number;
   audioPacketBytes: number;
   tilesPerViewer: number;
+  peakTilesPerViewer: number;
   tileKbps: number;
   middleLayerKbps: number;
   spotlight: number;
@@ -50,7 +52,7 @@ export interface AssumptionInfo {
   source: string;
 }
 
-const LK41 = "livekit.md §4.1 (LiveKit benchmark, c2-standard-16)";
+const LK41 = "LiveKit benchmark, c2-standard-16 (https://docs.livekit.io/home/self-hosting/benchmark/)";
 const LK45 = "livekit.md §4.5 sizing sketch";
 const SV = "services.md";
 
@@ -60,7 +62,7 @@ export const ASSUMPTIONS: readonly AssumptionInfo[] = [
     flag: "pps-per-vcpu",
     value: FORWARDED_PPS_PER_VCPU,
     unit: "forwarded packets/s per vCPU at 100 %",
-    source: `${LK41}: 760k–960k pps at 80–85 % of 16 vCPU ≈ 40–50k; midpoint`,
+    source: `${LK41}: 760k–960k pps at 80–85 % of 16 vCPU ≈ 40–50k; midpoint. Measured against livekit-server v1.13.5 on a shared 2-core machine (bench/media/RESULTS.md): 22k–36k per server core at 10–50 subscribers, rising with N`,
   },
   {
     key: "cpuCap",
@@ -86,9 +88,16 @@ export const ASSUMPTIONS: readonly AssumptionInfo[] = [
   {
     key: "tilesPerViewer",
     flag: "tiles",
-    value: 25,
-    unit: "tiles per viewer (--layout speaker|3x3|4x4|5x5 sets it)",
-    source: `${LK45}: ~25 visible tiles with adaptive stream`,
+    value: DEFAULT_TILES_PER_VIEWER,
+    unit: "tiles a viewer's default layout shows; prices transfer (--layout speaker|3x3|4x4|5x5 sets it)",
+    source: `the app's default layout, passed to clients as clientSettings.maxVisibleVideoTiles (infra/capacity/viewer-layout.ts, docs/capacity.md "Default layout")`,
+  },
+  {
+    key: "peakTilesPerViewer",
+    flag: "peak-tiles",
+    value: PEAK_TILES_PER_VIEWER,
+    unit: "most tiles a viewer may receive; sizes media nodes and TURN droplets",
+    source: `LiveKit subscription_limit_video (components/media/livekit-settings.ts); ${LK45}: ~25 visible tiles`,
   },
   {
     key: "tileKbps",

@@ -12,7 +12,7 @@ Sizes the media fleet, TURN and control plane for concurrent meetings of one sha
   --meetings <n>          concurrent meetings at the target (required)
   --participants <n>      participants per meeting (required)
   --publishers <n>        cameras on per meeting (default: the layout's tiles, at most participants − 1)
-  --layout <name>         ${Object.keys(LAYOUT_TILES).join(" | ")} (tiles a viewer sees; default 5x5)
+  --layout <name>         ${Object.keys(LAYOUT_TILES).join(" | ")} (tiles a viewer sees by default, prices transfer; default 3x3)
   --media-size <slug>     media node size (default: the cheapest dedicated-vCPU size that fits)
   --turn-size <slug>      TURN droplet size (default c-4-intel)
   --json                  print the plan as JSON instead of text
@@ -29,7 +29,12 @@ function positiveNumber(flag: string, raw: string, integer: boolean): number {
   return value;
 }
 
-const INTEGER_ASSUMPTIONS = new Set<keyof PlannerAssumptions>(["tilesPerViewer", "screenShares", "speakers"]);
+const INTEGER_ASSUMPTIONS = new Set<keyof PlannerAssumptions>([
+  "tilesPerViewer",
+  "peakTilesPerViewer",
+  "screenShares",
+  "speakers",
+]);
 const SHARE_ASSUMPTIONS = new Set<keyof PlannerAssumptions>([
   "cpuCap",
   "relayShare",

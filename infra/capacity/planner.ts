@@ -31,8 +31,12 @@ export interface CostRow {
 
 export interface CapacityPlan {
   request: CapacityRequest;
+  /** The peak shape (peakTilesPerViewer): what media nodes and TURN droplets are sized for. */
   shape: MeetingShape;
   load: RoomLoad;
+  /** The default layout's shape (tilesPerViewer): what people get by default, and what transfer is priced at. */
+  viewingShape: MeetingShape;
+  viewingLoad: RoomLoad;
   /** Every catalog size with whether one room fits and why not. */
   sizeFits: { size: DropletSize; problem?: string }[];
   /** The cheapest pools on sizes that fit, for comparison. */
@@ -96,8 +100,15 @@ export function meetingTraffic(
 export function planCapacity(request: CapacityRequest): CapacityPlan {
   const a = request.assumptions;
   const forwarding = { packetsPerSecondPerVcpu: a.ppsPerVcpu, cpuCap: a.cpuCap };
-  const shape = meetingShape(request.participants, request.videoPublishers, a);
+  // Nodes must carry the most any client may receive; the month is priced at what clients show by default.
+  const peakTiles = Math.max(a.peakTilesPerViewer, a.tilesPerViewer);
+  const shape = meetingShape(request.participants, request.videoPublishers, {
+    ...a,
+    tilesPerViewer: peakTiles,
+  });
   const load = roomLoad(shape, forwarding);
+  const viewingShape = meetingShape(request.participants, request.videoPublishers, a);
+  const viewingLoad = roomLoad(viewingShape, forwarding);
   const media = planMediaPool({
     meetings: request.meetings,
     shape,
@@ -109,7 +120,15 @@ export function planCapacity(request: CapacityRequest): CapacityPlan {
   const turn = planTurn(turnSize, request.meetings, request.participants, load, a.relayShare, a.turnNicCap);
   const controlPlane = planControlPlane(request.meetings, request.participants, a);
   const hours = a.hoursPerMonth;
-  const traffic = meetingTraffic(request.meetings, load, turn, hours);
+  const viewingTurn = planTurn(
+    turnSize,
+    request.meetings,
+    request.participants,
+    viewingLoad,
+    a.relayShare,
+    a.turnNicCap,
+  );
+  const traffic = meetingTraffic(request.meetings, viewingLoad, viewingTurn, hours);
   const scaledNodes = media.maxNodes - media.minNodes;
   const allowance = pooledAllowanceGiB([
     { size: media.size, count: media.minNodes, hours: Number.POSITIVE_INFINITY },
@@ -145,6 +164,8 @@ export function planCapacity(request: CapacityRequest): CapacityPlan {
     request,
     shape,
     load,
+    viewingShape,
+    viewingLoad,
     sizeFits: mediaSizeFits(load),
     options: mediaPoolOptions(request.meetings, load, a.headroom),
     media,

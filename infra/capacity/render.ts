@@ -24,6 +24,9 @@ export function renderCapacityPlan(plan: CapacityPlan): string {
   out.push(`  egress                      ${n(load.egressGbps, 3)} Gbps`);
   out.push(`  ingress (publishers)        ${n(load.ingressGbps, 3)} Gbps`);
   out.push(`  vCPU needed                 ${n(load.vcpusNeeded, 2)}`);
+  out.push(
+    `  sized for ${load.visibleTiles} tiles (the most a viewer may receive); transfer priced at the default layout's ${plan.viewingLoad.visibleTiles} tiles: ${n(plan.viewingLoad.perViewerKbps)} kbps per viewer, ${n(plan.viewingLoad.egressGbps, 3)} Gbps per room`,
+  );
   out.push("");
   const fits = plan.sizeFits.filter((f) => !f.problem);
   out.push(

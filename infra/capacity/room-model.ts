@@ -61,13 +61,18 @@ export const MIDDLE_LAYER_KBPS = 380;
 
 /** Grid layouts as `lk load-test --layout` names them (services.md §6.5): tiles visible per viewer. */
 export const LAYOUT_TILES: Readonly<Record<string, number>> = { speaker: 0, "3x3": 9, "4x4": 16, "5x5": 25 };
+/** LiveKit's `subscription_limit_video`: the most tiles any viewer receives (PEAK_TILES_PER_VIEWER). */
+const PEAK_TILES = 25;
 
-/** The livekit.md §4.5 shape: a 5×5 grid of 180p tiles, a spotlight, 3 live speakers. */
+/**
+ * The livekit.md §4.5 shape at its peak: a 5×5 grid of 180p tiles (LiveKit's subscription limit,
+ * infra/capacity/viewer-layout.ts), a spotlight, 3 live speakers. Media nodes are sized for it.
+ */
 export function defaultMeetingShape(participants: number): MeetingShape {
   return {
     participants,
-    videoPublishers: Math.min(25, Math.max(0, participants - 1)),
-    tilesPerViewer: 25,
+    videoPublishers: Math.min(PEAK_TILES, Math.max(0, participants - 1)),
+    tilesPerViewer: PEAK_TILES,
     tileKbps: TILE_KBPS,
     spotlight: true,
     spotlightKbps: SPOTLIGHT_KBPS,

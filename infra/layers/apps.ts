@@ -7,6 +7,7 @@ import { imageReference } from "../../components/edge/registry.ts";
 import { webOrigin } from "../../components/edge/web-config.ts";
 import { MEDIA_SCALE_LEAD_SECONDS } from "../../components/media/livekit-autoscaling.ts";
 import type { PlatformConfig } from "../../stacks/schema.ts";
+import { defaultAssumptions } from "../capacity/assumptions.ts";
 import type { CloudLayer } from "./cloud.ts";
 import type { InClusterLayer } from "./in-cluster.ts";
 import { servicePoolMaxPerReplica } from "./in-cluster.ts";
@@ -109,6 +110,9 @@ export function createAppsLayer(
         // Scheduled meetings count towards the media fleet this long before they start: longer than a media node
         // takes to join and serve (docs/capacity.md "Schedule-aware scaling").
         MEETINGS_SCALE_LEAD_SECONDS: String(MEDIA_SCALE_LEAD_SECONDS),
+        // The default layout the plan's cost is priced at (infra/capacity/viewer-layout.ts): clients get it as
+        // clientSettings.maxVisibleVideoTiles.
+        MEETINGS_VIDEO_TILES: String(defaultAssumptions().tilesPerViewer),
       },
       secretEnv: {
         DATABASE_URL: cloud.postgres.connectionStrings.meetings,

@@ -15,7 +15,20 @@ export interface ClientSettings {
 
 export const VISIBLE_TILE_LIMIT = 25;
 
-export function clientSettingsFor(capacity: number, mode: "meeting" | "webinar"): ClientSettings {
+/**
+ * `videoTiles` is the deployment's default layout (MEETINGS_VIDEO_TILES): no meeting shows more tiles than that,
+ * so what clients receive by default is what the capacity plan priced (docs/capacity.md "Default layout").
+ */
+export function clientSettingsFor(
+  capacity: number,
+  mode: "meeting" | "webinar",
+  videoTiles = VISIBLE_TILE_LIMIT,
+): ClientSettings {
+  const settings = settingsBySize(capacity, mode);
+  return { ...settings, maxVisibleVideoTiles: Math.min(settings.maxVisibleVideoTiles, videoTiles) };
+}
+
+function settingsBySize(capacity: number, mode: "meeting" | "webinar"): ClientSettings {
   if (mode === "webinar") {
     // Attendees only watch the stage; a handful of presenters are shown.
     return {

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { baseEnvSchema, intVar, parseEnv, urlVar } from "../../shared/src/index.ts";
+import { VISIBLE_TILE_LIMIT } from "./client-settings.ts";
 
 const maxInt = (fallback: number, min: number, max: number) =>
   intVar(fallback, min).pipe(z.number().max(max, { error: `expected at most ${max}` }));
@@ -22,6 +23,8 @@ export const meetingsEnvSchema = baseEnvSchema.extend({
   MEETINGS_SEAT_HOLD_SECONDS: maxInt(120, 10, 3600),
   MEETINGS_LARGE_MEETING_THRESHOLD: maxInt(100, 2, 500),
   MEETINGS_PLACEMENT_SPACING_MS: maxInt(2500, 0, 30_000),
+  // Up to LiveKit's subscription_limit_video (25), which the server enforces anyway.
+  MEETINGS_VIDEO_TILES: maxInt(VISIBLE_TILE_LIMIT, 0, VISIBLE_TILE_LIMIT),
   MEETINGS_NODE_PARTICIPANTS: maxInt(500, 2, 10_000),
   MEETINGS_MEDIA_HEADROOM_PERCENT: maxInt(20, 0, 400),
   MEETINGS_SCALE_LEAD_SECONDS: maxInt(900, 0, 86_400),
@@ -72,6 +75,11 @@ export interface MeetingsConfig {
   auth: { jwks: string | URL | { keys: object[] }; issuer: string; audience: string };
   /** The web app's origin (CORS_ALLOWED_ORIGIN); undefined: no cross-origin access. */
   corsAllowedOrigin?: string | undefined;
+  /**
+   * Video tiles a client shows by default (MEETINGS_VIDEO_TILES): the stack sets the layout the capacity planner
+   * prices; unset, LiveKit's subscription limit.
+   */
+  videoTiles?: number;
   livekit: { url: string; apiUrl: string; apiKey: string; apiSecret: string };
   tokenTtlSeconds: number;
   seatHoldSeconds: number;
@@ -95,6 +103,7 @@ export function meetingsConfigFromEnv(env: MeetingsEnv): MeetingsConfig {
   return {
     auth: { jwks: env.AUTH_JWKS_URL, issuer: env.AUTH_ISSUER, audience: env.AUTH_AUDIENCE },
     corsAllowedOrigin: env.CORS_ALLOWED_ORIGIN,
+    videoTiles: env.MEETINGS_VIDEO_TILES,
     livekit: {
       url: env.LIVEKIT_URL,
       apiUrl: env.LIVEKIT_API_URL,

@@ -137,7 +137,7 @@ export async function joinMeeting(
       identity: userId,
       role: member.role,
       permissions,
-      clientSettings: clientSettingsFor(meeting.capacity, meeting.mode),
+      clientSettings: clientSettingsFor(meeting.capacity, meeting.mode, ctx.config.videoTiles),
     };
   } catch (error) {
     ctx.joins.inc({ outcome: "error" });
