@@ -1,3 +1,4 @@
+import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
@@ -41,7 +42,7 @@ beforeAll(async () => {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     feed,
     async close() {
-      server.closeAllConnections?.();
+      (server as Server).closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
       await feed.stop();
     },
