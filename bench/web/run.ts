@@ -70,6 +70,8 @@ if (missing.length > 0)
 const loadBefore = loadavg()[0] ?? 0;
 const postgres = await startPostgres();
 const stack = await startWebStack(postgres.adminUrl, (step) => process.stdout.write(`starting: ${step}\n`));
+// Measured now: stopping the stack removes its build directory.
+const sizes = bundleSizes(stack.distDir);
 const chromium = await launchChromium(stack.namespace);
 const password = "bench-password-1234";
 const rows: { total: number; media: number }[] = [];
@@ -114,7 +116,6 @@ try {
   await stack.stop();
   await postgres.stop();
 }
-const sizes = bundleSizes(stack.distDir);
 const loadAfter = loadavg()[0] ?? 0;
 const totals = rows.map((r) => r.total);
 const medias = rows.map((r) => r.media);

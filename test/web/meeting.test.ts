@@ -137,9 +137,9 @@ describe("a meeting in Chromium", () => {
 
     await page.waitForSelector(".room-top", { timeout: 30_000 });
     // The waiting page listened on the pushed decision stream as well as polling the join.
-    expect(stack.edge.requests.some((r) => /^GET \/v1\/meetings\/[0-9a-f-]+\/join\/decision$/.test(r))).toBe(
-      true,
-    );
+    expect(
+      stack.gateway.requests.some((r) => /^GET \/v1\/meetings\/[0-9a-f-]+\/join\/decision$/.test(r)),
+    ).toBe(true);
     await waitFor("the guest to see two camera tiles", async () => (await tileCount(page)) === 2, 30_000);
     await waitFor("the host to see two camera tiles", async () => (await tileCount(host.page)) === 2, 30_000);
   });

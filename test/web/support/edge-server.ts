@@ -5,8 +5,8 @@ import { extname, join, normalize } from "node:path";
 import type { RuntimeConfig } from "../../../apps/web/src/runtime-config.ts";
 
 /**
- * The test's stand-in for the CDN and the gateway on one loopback origin: the built app (hashed assets,
- * `index.html` for every SPA route), the runtime `/config.json`, and `/v1/*` routed by path prefix to auth,
+ * The test's stand-in for the CDN and for the gateway, one loopback origin each: the built app (hashed assets,
+ * `index.html` for every SPA route) with the runtime `/config.json`, and `/v1/*` routed by path prefix to auth,
  * meetings and chat as docs/gateway.md routes `api.<domain>` (WebSocket upgrades included).
  */
 export interface EdgeServer {

@@ -42,7 +42,10 @@ export function missingPrograms(): string[] {
 
 export interface WebStack {
   namespace: NetworkNamespace;
+  /** Serves the app and its /config.json: the page's origin (the CDN's `meet.<domain>`). */
   edge: EdgeServer;
+  /** Routes `/v1/*` to the services on another origin (the gateway's `api.<domain>`): calls are cross-origin. */
+  gateway: EdgeServer;
   /** The production build the edge serves. */
   distDir: string;
   services: Record<ControlPlaneService, ServiceProcess>;
@@ -95,6 +98,7 @@ export async function startWebStack(
       meetings: await freePort(),
       chat: await freePort(),
       edge: await freePort(),
+      gateway: await freePort(),
       livekit: await freePort(),
       livekitTcp: await freePort(),
       turn: await freePort(),
@@ -104,7 +108,7 @@ export async function startWebStack(
     const relayStart = 46_000 + Math.floor(Math.random() * 20) * 200;
 
     const bridge = await startPortBridge(namespace, {
-      inward: [ports.edge, ports.meetings],
+      inward: [ports.edge, ports.gateway, ports.meetings],
       outward: [ports.livekit],
     });
     cleanups.push(bridge.stop);
@@ -210,6 +214,8 @@ export async function startWebStack(
       LOG_LEVEL: "warn",
       SHUTDOWN_DRAIN_MS: "3000",
       REDIS_URL: redis.url,
+      // The app calls the APIs from its own origin, as meet.<domain> calls api.<domain>.
+      CORS_ALLOWED_ORIGIN: edgeOrigin,
     };
     const verify = {
       AUTH_ISSUER: issuer,
@@ -267,15 +273,21 @@ export async function startWebStack(
       meetings: `http://127.0.0.1:${ports.meetings}`,
       chat: `http://127.0.0.1:${ports.chat}`,
     };
+    const gateway = await startEdgeServer({
+      port: ports.gateway,
+      distDir,
+      upstreams,
+      config: () => ({ authUrl: "", meetingsUrl: "", chatUrl: "", livekitUrl: "" }),
+    });
+    cleanups.push(gateway.stop);
     const edge = await startEdgeServer({
       port: ports.edge,
       distDir,
       upstreams,
-      // One origin for app and API in this rig: the services answer no CORS yet.
-      config: (origin) => ({
-        authUrl: origin,
-        meetingsUrl: origin,
-        chatUrl: origin,
+      config: () => ({
+        authUrl: gateway.origin,
+        meetingsUrl: gateway.origin,
+        chatUrl: gateway.origin,
         livekitUrl: `ws://127.0.0.1:${ports.livekit}`,
       }),
     });
@@ -284,6 +296,7 @@ export async function startWebStack(
     return {
       namespace,
       edge,
+      gateway,
       distDir,
       services: services as Record<ControlPlaneService, ServiceProcess>,
       livekitUrl,
