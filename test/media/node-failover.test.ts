@@ -1,3 +1,4 @@
+import { loadavg } from "node:os";
 import { dispose } from "@livekit/rtc-node";
 import type { Redis } from "ioredis";
 import { Registry } from "prom-client";
@@ -185,7 +186,7 @@ describe("a media node dies (SIGKILL)", () => {
         return `${lost === undefined ? "-" : lost - killedAt}/${back === undefined ? "-" : back - killedAt}`;
       });
       console.info(
-        `media node failure: room on a live node after ${movedMs} ms; SDK reconnecting/reconnected (ms) ${sdk.join(", ")}; members back with media both ways after ${recoveredMs} ms`,
+        `media node failure: room on a live node after ${movedMs} ms; SDK reconnecting/reconnected (ms) ${sdk.join(", ")}; members back with media both ways after ${recoveredMs} ms (load average ${loadavg()[0]?.toFixed(2)})`,
       );
 
       const moved = await hostingNode(room);
