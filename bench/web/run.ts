@@ -127,7 +127,7 @@ Written by \`bench/web/run.ts\`; rerun it to replace this file.
 - Date: ${new Date().toISOString()}
 - Machine: ${cpus().length} cores, ${cpus()[0]?.model ?? "unknown CPU"}, ${Math.round(totalmem() / 2 ** 30)} GiB RAM; node ${process.version}
 - Load average (1 min) before: ${loadBefore.toFixed(2)}, after: ${loadAfter.toFixed(2)} (other work shared the cores when well above 0).
-- Setup: the production build behind a loopback static server that also routes \`/v1\` to auth, meetings and chat (processes from their entry points, PostgreSQL 15, redis-server); livekit-server and Debian's Chromium (headless, fake camera and microphone) in a network namespace of the run's own. One host in the meeting publishing a 720p simulcast camera; each run a new, signed-in person opens the invitation link (cold cache), accepts, passes pre-join with its defaults and joins; the clock stops at the first decoded remote video frame (\`getStats\` polled every 25 ms).
+- Setup: the production build on one loopback origin, the APIs (\`/v1\` routed by path to auth, meetings and chat: processes from their entry points, PostgreSQL 15, redis-server) on another; livekit-server and Debian's Chromium (headless, fake camera and microphone) in a network namespace of the run's own. One host in the meeting publishing a 720p simulcast camera; each run a new, signed-in person opens the invitation link (cold cache), accepts, passes pre-join with its defaults and joins; the clock stops at the first decoded remote video frame (\`getStats\` polled every 25 ms).
 
 ## Time from opening the invitation link to the first remote video frame
 
