@@ -11,11 +11,19 @@ export interface ValkeyArgs {
   valkey: PlatformConfig["valkey"];
   maintenanceDay: string;
   protect: boolean;
+  /** What the cluster holds, in its name: `gomeet-<stack>-valkey[-<role>]` (none for LiveKit's instance). */
+  role?: string;
+  /**
+   * `rdb` dumps every 10 minutes when keys changed and on the backup schedule; `off` loses everything on a
+   * restart (DigitalOcean API, valkey_advanced_config `valkey_persistence`). docs/data.md says which data needs it.
+   */
+  persistence: "rdb" | "off";
 }
 
 /**
  * Managed Valkey 8 (engine `valkey`; Managed Redis was retired on 30 June 2025 — ../shared/reference/pulumi.md
- * §3). It carries LiveKit's routing state and the chat streams, so nothing may be evicted: `noeviction`.
+ * §3). One instance carries LiveKit's routing state; the app keyspace is partitioned over `valkey.shards` more
+ * (apps/shared/src/redis-shards.ts, docs/data.md). Seats, locks and streams must never be evicted: `noeviction`.
  */
 export class Valkey extends pulumi.ComponentResource {
   /** `rediss://` URI on the private network; secret. */
@@ -30,7 +38,7 @@ export class Valkey extends pulumi.ComponentResource {
     const cluster = new digitalocean.DatabaseCluster(
       `${name}-cluster`,
       {
-        name: resourceName(args.identity, "valkey"),
+        name: resourceName(args.identity, "valkey", ...(args.role ? [args.role] : [])),
         engine: "valkey",
         version: "8",
         size: args.valkey.size,
@@ -42,6 +50,11 @@ export class Valkey extends pulumi.ComponentResource {
         tags: areaTags(args.identity, "data"),
       },
       { parent: this, protect: args.protect },
+    );
+    new digitalocean.DatabaseValkeyConfig(
+      `${name}-config`,
+      { clusterId: cluster.id, persistence: args.persistence },
+      { parent: this },
     );
     new digitalocean.DatabaseFirewall(
       `${name}-firewall`,

@@ -58,7 +58,12 @@ export function createAppsLayer(
   // the access-event and meeting-event streams (apps/shared/src/event-stream.ts) that every service must read:
   // a session ended at auth is refused by meetings and chat within a second only if they follow the same
   // streams auth appends to (docs/services/auth.md "Revocation").
-  const sharedRedisUrl = cloud.valkey.uri;
+  //
+  // That instance is app shard 0. Keys of a meeting (seats, locks, chat streams and fan-out) belong on the
+  // shard its id hashes to, and rate-limit buckets on the shard of their key: REDIS_SHARD_URLS lists the
+  // shards in order (apps/shared/src/redis-shards.ts, docs/data.md). LiveKit keeps an instance of its own.
+  const sharedRedisUrl = cloud.valkeyShards[0]!.uri;
+  const redisShardUrls = pulumi.all(cloud.valkeyShards.map((v) => v.uri)).apply((urls) => urls.join(","));
   const signingKeys = new AuthSigningKeys("auth-signing-keys", {
     generations: config.services.authSigningKeys,
   });
@@ -117,6 +122,7 @@ export function createAppsLayer(
       secretEnv: {
         DATABASE_URL: cloud.postgres.connectionStrings.meetings,
         REDIS_URL: sharedRedisUrl,
+        REDIS_SHARD_URLS: redisShardUrls,
         LIVEKIT_API_KEY: media.livekit.apiKey,
         LIVEKIT_API_SECRET: media.livekit.apiSecret,
         RECORDINGS_ACCESS_KEY: cloud.storage.meetingsKey.accessKey,
@@ -141,6 +147,7 @@ export function createAppsLayer(
         // One URL per shard, in shard order: the shard of a meeting is chosen from this order.
         CHAT_SHARD_URLS: pulumi.all(cloud.postgres.connectionStrings.chat).apply((urls) => urls.join(",")),
         REDIS_URL: sharedRedisUrl,
+        REDIS_SHARD_URLS: redisShardUrls,
       },
     },
     providers,

@@ -17,7 +17,10 @@ export interface CloudLayer {
   network: Network;
   cluster: Cluster;
   postgres: Postgres;
+  /** LiveKit's own Valkey (routing state, egress queue). */
   valkey: Valkey;
+  /** The app keyspace's Valkey clusters in shard order (REDIS_SHARD_URLS; docs/data.md). */
+  valkeyShards: Valkey[];
   dns: DnsZone;
   storage: Storage;
   webApp: WebApp;
@@ -77,7 +80,25 @@ export function createCloudLayer(
     valkey: config.valkey,
     maintenanceDay,
     protect: config.protect,
+    // Rooms and their nodes: losing them on a restart would split a live meeting over two nodes.
+    persistence: "rdb",
   });
+  // Seats, locks and chat streams of live meetings: restored from the last dump after a restart (docs/data.md).
+  const valkeyShards = Array.from(
+    { length: config.valkey.shards },
+    (_, shard) =>
+      new Valkey(`valkey-app-${shard}`, {
+        identity,
+        region: config.region,
+        vpcId: network.vpcId,
+        clusterId: cluster.clusterId,
+        valkey: config.valkey,
+        maintenanceDay,
+        protect: config.protect,
+        role: `app-${shard}`,
+        persistence: "rdb",
+      }),
+  );
   const dns = new DnsZone("dns", { domain: config.domain, protect: config.protect });
   const storage = new Storage("storage", {
     identity,
@@ -101,6 +122,7 @@ export function createCloudLayer(
     cluster,
     postgres,
     valkey,
+    valkeyShards,
     dns,
     storage,
     webApp,
@@ -109,6 +131,7 @@ export function createCloudLayer(
       cluster.clusterUrn,
       postgres.clusterUrn,
       valkey.clusterUrn,
+      ...valkeyShards.map((v) => v.clusterUrn),
       dns.domainUrn,
       ...storage.bucketUrns,
     ],

@@ -33,11 +33,12 @@ const SECRET_CONTRACT = {
       "RECORDINGS_ACCESS_KEY",
       "RECORDINGS_SECRET_KEY",
       "REDIS_URL",
+      "REDIS_SHARD_URLS",
     ],
     pools: ["postgres-pool-meetings"],
   },
   // One pool per chat shard; the stack's config says how many (postgres.chatShards).
-  chat: { keys: ["CHAT_SHARD_URLS", "REDIS_URL"], pools: "chat shards" },
+  chat: { keys: ["CHAT_SHARD_URLS", "REDIS_URL", "REDIS_SHARD_URLS"], pools: "chat shards" },
 } as const;
 
 /** Each service's own environment reader: what the pod's env must satisfy at start. */
@@ -84,7 +85,7 @@ describe.each(STACKS)("apps layer — $stack", ({ stack, environment }) => {
       for (const other of pools.filter((p) => !owned(p)))
         expect(secret.dependencies).not.toContain(other.urn);
       expect(secret.dependencies).toContain(
-        named(graph, "digitalocean:index/databaseCluster:DatabaseCluster", "valkey-cluster").urn,
+        named(graph, "digitalocean:index/databaseCluster:DatabaseCluster", "valkey-app-0-cluster").urn,
       );
     });
 

@@ -133,7 +133,17 @@ describe.each(STACKS)("cloud layer — $stack", ({ stack, environment }) => {
   it("admits only this cluster to PostgreSQL and Valkey", () => {
     const clusterId = idOf(graph, TYPES.cluster, "cluster-doks");
     const firewalls = ofType(graph, TYPES.databaseFirewall);
-    expect(firewalls.map((f) => f.name).sort()).toEqual(["postgres-firewall", "valkey-firewall"]);
+    // LiveKit's Valkey and one per app shard (valkey.shards; docs/data.md).
+    const shards = Array.from({ length: config.valkey.shards }, (_, i) => `valkey-app-${i}-firewall`);
+    expect(firewalls.map((f) => f.name).sort()).toEqual(
+      ["postgres-firewall", "valkey-firewall", ...shards].sort(),
+    );
+    for (const shard of ["valkey", ...shards.map((f) => f.replace(/-firewall$/, ""))]) {
+      expect(
+        named(graph, "digitalocean:index/databaseValkeyConfig:DatabaseValkeyConfig", `${shard}-config`)
+          .inputs,
+      ).toMatchObject({ persistence: "rdb" });
+    }
     for (const fw of firewalls) expect(fw.inputs.rules).toEqual([{ type: "k8s", value: clusterId }]);
     expect(named(graph, TYPES.databaseFirewall, "postgres-firewall").inputs.clusterId).toBe(
       idOf(graph, TYPES.database, "postgres-cluster"),
