@@ -226,6 +226,7 @@ describe("data-layer outputs", () => {
           valkey: config.valkey,
           maintenanceDay: "sunday",
           protect: false,
+          persistence: "rdb",
         });
         return {
           auth: pg.connectionStrings.auth,
