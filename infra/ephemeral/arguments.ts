@@ -6,7 +6,8 @@
 export type EphemeralCommand =
   | { kind: "up"; name: string; ttlMs: number; ttlText: string }
   | { kind: "down"; name: string }
-  | { kind: "sweep" };
+  | { kind: "sweep"; dryRun: boolean }
+  | { kind: "help" };
 
 export class UsageError extends Error {
   constructor(message: string) {
@@ -18,7 +19,9 @@ export class UsageError extends Error {
 export const USAGE = [
   "usage: npm run ephemeral -- up <name> [--ttl 8h]   create or update stack eph-<name>, expiring after the TTL",
   "       npm run ephemeral -- down <name>            destroy stack eph-<name> and remove it",
-  "       npm run ephemeral -- sweep                  destroy and remove every expired ephemeral stack",
+  "       npm run ephemeral -- sweep [--dry-run]      destroy and remove every expired ephemeral stack",
+  "                                                   (--dry-run: list what would be destroyed, change nothing)",
+  "       npm run ephemeral -- --help | -h            this text",
 ].join("\n");
 
 export const DEFAULT_TTL = "8h";
@@ -71,6 +74,7 @@ export function parseTtl(value: string | undefined): number {
 
 export function parseEphemeralArguments(argv: readonly string[]): EphemeralCommand {
   const [verb, ...rest] = argv;
+  if (argv.includes("--help") || argv.includes("-h")) return { kind: "help" };
   switch (verb) {
     case "up": {
       const name = parseEphemeralName(rest[0]);
@@ -93,9 +97,13 @@ export function parseEphemeralArguments(argv: readonly string[]): EphemeralComma
       if (rest.length > 1) throw new UsageError(`down: unexpected argument "${rest[1]}"`);
       return { kind: "down", name };
     }
-    case "sweep":
-      if (rest.length > 0) throw new UsageError(`sweep: unexpected argument "${rest[0]}"`);
-      return { kind: "sweep" };
+    case "sweep": {
+      const unexpected = rest.find((argument) => argument !== "--dry-run");
+      if (unexpected !== undefined) {
+        throw new UsageError(`sweep: unexpected argument "${unexpected}" (expected only --dry-run)`);
+      }
+      return { kind: "sweep", dryRun: rest.includes("--dry-run") };
+    }
     default:
       throw new UsageError(
         `command: expected up, down or sweep, got ${verb === undefined ? "nothing" : `"${verb}"`}\n${USAGE}`,

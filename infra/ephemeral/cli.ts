@@ -1,10 +1,10 @@
-import { parseEphemeralArguments, UsageError } from "./arguments.ts";
+import { parseEphemeralArguments, USAGE, UsageError } from "./arguments.ts";
 import { type EphemeralContext, ephemeralDown, ephemeralSweep, ephemeralUp } from "./commands.ts";
 import { PreflightError, preflight } from "./pulumi-cli.ts";
 
 /**
- * `npm run ephemeral -- up <name> [--ttl 8h] | down <name> | sweep`. Exit 0 on success, 1 on any failure with
- * one line saying what failed; 2 on a usage error.
+ * `npm run ephemeral -- up <name> [--ttl 8h] | down <name> | sweep [--dry-run] | --help`. Exit 0 on success
+ * (and for --help), 1 on any failure with one line saying what failed; 2 on a usage error.
  */
 async function main(argv: readonly string[]): Promise<number> {
   const step = (message: string) => console.log(`[ephemeral] ${message}`);
@@ -17,6 +17,10 @@ async function main(argv: readonly string[]): Promise<number> {
       return 2;
     }
     throw error;
+  }
+  if (command.kind === "help") {
+    console.log(USAGE);
+    return 0;
   }
   try {
     // npm runs scripts from the package root, where Pulumi.yaml and the stack files are.
@@ -32,7 +36,7 @@ async function main(argv: readonly string[]): Promise<number> {
         await ephemeralDown(ctx, command.name);
         return 0;
       case "sweep": {
-        const report = await ephemeralSweep(ctx);
+        const report = await ephemeralSweep(ctx, { dryRun: command.dryRun });
         return report.failed.length === 0 ? 0 : 1;
       }
     }

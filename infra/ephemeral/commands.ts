@@ -82,13 +82,21 @@ async function destroyAndRemove(ctx: EphemeralContext, stack: string): Promise<v
 }
 
 export interface SweepReport {
+  /** Destroyed stacks, or with `dryRun` the stacks a real sweep would destroy. */
   destroyed: string[];
   kept: string[];
   failed: { stack: string; error: string }[];
 }
 
-/** Destroys every expired ephemeral stack; one failure does not stop the others, but fails the sweep. */
-export async function ephemeralSweep(ctx: EphemeralContext): Promise<SweepReport> {
+/**
+ * Destroys every expired ephemeral stack; one failure does not stop the others, but fails the sweep. With
+ * `dryRun` it only reads the stacks and their tags and reports what a real sweep would destroy.
+ */
+export async function ephemeralSweep(
+  ctx: EphemeralContext,
+  options: { dryRun?: boolean } = {},
+): Promise<SweepReport> {
+  const dryRun = options.dryRun === true;
   ctx.step(`listing stacks tagged ${EPHEMERAL_TAG}=true`);
   const listed = parseStackList(
     await ctx.pulumi.capture(["stack", "ls", "--json", "--tag", `${EPHEMERAL_TAG}=true`, NI]),
@@ -104,6 +112,11 @@ export async function ephemeralSweep(ctx: EphemeralContext): Promise<SweepReport
         report.kept.push(stack);
         continue;
       }
+      if (dryRun) {
+        ctx.step(`would destroy ${stack}: ${decision.reason} (dry run: nothing changed)`);
+        report.destroyed.push(stack);
+        continue;
+      }
       ctx.step(`destroy ${stack}: ${decision.reason}`);
       await destroyAndRemove(ctx, stack);
       report.destroyed.push(stack);
@@ -114,7 +127,7 @@ export async function ephemeralSweep(ctx: EphemeralContext): Promise<SweepReport
     }
   }
   ctx.step(
-    `sweep done: ${report.destroyed.length} destroyed, ${report.kept.length} kept, ${report.failed.length} failed`,
+    `sweep done${dryRun ? " (dry run)" : ""}: ${report.destroyed.length} ${dryRun ? "would be destroyed" : "destroyed"}, ${report.kept.length} kept, ${report.failed.length} failed`,
   );
   return report;
 }

@@ -12,7 +12,10 @@ const tsx = join(PROJECT_ROOT, "node_modules/.bin/tsx");
 
 async function cli(script: string, args: string[], cwd = PROJECT_ROOT) {
   try {
-    const { stdout, stderr } = await run(tsx, [join(PROJECT_ROOT, "infra/plan", script), ...args], { cwd });
+    const { stdout, stderr } = await run(tsx, [join(PROJECT_ROOT, "infra/plan", script), ...args], {
+      cwd,
+      maxBuffer: 64 * 1024 * 1024,
+    });
     return { code: 0, stdout, stderr };
   } catch (error) {
     const e = error as { code: number; stdout: string; stderr: string };
@@ -43,6 +46,23 @@ describe("npm run plan", () => {
     const first = readFileSync(join(dir, "a.json"), "utf8");
     expect(first).toBe(readFileSync(join(dir, "b.json"), "utf8"));
     expect(JSON.parse(first).summary.resources).toBeGreaterThan(20);
+  });
+
+  it("writes the graph to standard output with --json - and the report to standard error", async () => {
+    const out = await cli("cli.ts", ["--stack", "staging", "--json", "-"]);
+    expect(out.code).toBe(0);
+    const doc = JSON.parse(out.stdout);
+    expect(doc.summary.resources).toBeGreaterThan(20);
+    expect(out.stderr).toContain("Summary: ");
+    expect(out.stderr).not.toContain("plan: wrote");
+  });
+
+  it("answers -h and --help with the usage, exit 0", async () => {
+    for (const flag of ["-h", "--help"]) {
+      const out = await cli("cli.ts", [flag]);
+      expect(out.code, flag).toBe(0);
+      expect(out.stdout).toContain("usage: npm run plan -- --stack <name> [--json <file>|-]");
+    }
   });
 
   it("exits 1 naming the path, rule and value on a config error", async () => {

@@ -9,20 +9,25 @@ import { checkPlanPolicies, renderPolicyReport } from "./policy-check.ts";
 import { renderPlanTree } from "./render-tree.ts";
 import { listStacks, StackFileError } from "./stack-file.ts";
 
-const USAGE = `usage: npm run plan -- --stack <name> [--json <file>]
+const USAGE = `usage: npm run plan -- --stack <name> [--json <file>|-]
 
 Runs the GoMeet Pulumi program offline (in-process mock engine, no cloud, no credentials) for the stack
 described by Pulumi.<name>.yaml and prints what it would create.
 
   --stack <name>   stack to plan (${listStacks(process.cwd()).join(", ") || "no Pulumi.<stack>.yaml here"})
-  --json <file>    also write the normalized plan graph to <file> (stable order, secrets redacted)
-  --help           this text`;
+  --json <file>    also write the normalized plan graph to <file> (stable order, secrets redacted);
+                   --json - writes it to standard output and the report to standard error
+  -h, --help       this text`;
 
 async function main(): Promise<number> {
   let values: { stack?: string; json?: string; help?: boolean };
   try {
     ({ values } = parseArgs({
-      options: { stack: { type: "string" }, json: { type: "string" }, help: { type: "boolean" } },
+      options: {
+        stack: { type: "string" },
+        json: { type: "string" },
+        help: { type: "boolean", short: "h" },
+      },
       strict: true,
     }));
   } catch (error) {
@@ -41,11 +46,15 @@ async function main(): Promise<number> {
   process.stderr.write(`plan: running the program for stack ${values.stack} under the offline engine…\n`);
   try {
     const graph = await planStack(values.stack, process.cwd());
-    process.stdout.write(renderPlanTree(graph));
+    // With `--json -` the graph owns standard output, so the human report moves to standard error.
+    const report = values.json === "-" ? process.stderr : process.stdout;
+    report.write(renderPlanTree(graph));
     const violations = checkPlanPolicies(graph);
-    process.stdout.write(renderPolicyReport(violations, RULES.length));
-    process.stdout.write(renderPlanCost(planCost(graph, declaredUsage(values.stack, process.cwd()))));
-    if (values.json) {
+    report.write(renderPolicyReport(violations, RULES.length));
+    report.write(renderPlanCost(planCost(graph, declaredUsage(values.stack, process.cwd()))));
+    if (values.json === "-") {
+      process.stdout.write(stableStringify(toPlanDocument(graph)));
+    } else if (values.json) {
       writeFileSync(values.json, stableStringify(toPlanDocument(graph)));
       process.stderr.write(`plan: wrote ${values.json}\n`);
     }

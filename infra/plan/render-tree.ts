@@ -79,7 +79,7 @@ export function renderPlanTree(graph: PlanGraph): string {
     const branch = depth === 0 ? "" : last ? "└─ " : "├─ ";
     const detail = r.custom
       ? `  ${keyInputs(r.inputs)}${r.protect ? " [protected]" : ""}`
-      : `  (${countCustom(r)} resources)`;
+      : `  (${countCustom(r)} ${countCustom(r) === 1 ? "resource" : "resources"})`;
     lines.push(`${prefix}${branch}${r.type} ${r.name}${detail.trimEnd() ? detail : ""}`);
     const kids = (children.get(r.urn) ?? []).sort(
       (a, b) =>

@@ -246,6 +246,36 @@ describe("npm run ephemeral -- sweep", () => {
   });
 });
 
+describe("npm run ephemeral -- sweep --dry-run", () => {
+  it("lists the expired stacks it would destroy and destroys nothing", async () => {
+    const stacks = {
+      "eph-old": { "gomeet:ephemeral": "true", "gomeet:expires": iso(-HOUR) },
+      "eph-new": { "gomeet:ephemeral": "true", "gomeet:expires": iso(HOUR) },
+    };
+    const ws = workspace({ loggedIn: true, stacks });
+    const out = await ephemeral(["sweep", "--dry-run"], ws.project, envWith(ws.bin));
+    expect(out.code).toBe(0);
+    expect(out.stdout).toContain("would destroy organization/gomeet/eph-old: expired");
+    expect(out.stdout).toMatch(/keep organization\/gomeet\/eph-new: expires/);
+    expect(out.stdout).toContain("sweep done (dry run): 1 would be destroyed, 1 kept, 0 failed");
+    expect(ws.pulumi.calls().filter((c) => c[0] === "destroy")).toEqual([]);
+    expect(Object.keys(ws.pulumi.state().stacks).sort()).toEqual(["eph-new", "eph-old"]);
+  });
+});
+
+describe("npm run ephemeral -- --help", () => {
+  it("prints the usage and exits 0 without touching the pulumi CLI", async () => {
+    const ws = workspace({ loggedIn: true, stacks: {} });
+    for (const args of [["--help"], ["-h"], ["sweep", "--help"]]) {
+      const out = await ephemeral(args, ws.project, envWith(ws.bin));
+      expect(out.code, args.join(" ")).toBe(0);
+      expect(out.stdout).toContain("usage: npm run ephemeral -- up <name> [--ttl 8h]");
+      expect(out.stdout).toContain("sweep [--dry-run]");
+    }
+    expect(ws.pulumi.calls()).toEqual([]);
+  });
+});
+
 describe("preflight", () => {
   it("fails clearly when the pulumi CLI is not on PATH, before writing anything", async () => {
     const ws = workspace({ loggedIn: true, stacks: {} });

@@ -60,7 +60,7 @@ describe.each(environments)("%s", (env) => {
   it("turnserver starts with the rendered turnserver.conf and reports no configuration errors", async () => {
     const coturn = await startCoturn(turnServerInput(env), { allowLoopbackPeers: false, withTls: true });
     try {
-      // coturn logs unknown or malformed lines and carries on (../shared/reference/tools.md §1), so the log
+      // coturn logs unknown or malformed lines and carries on (turnserver prints "Bad configuration format"), so the log
       // is the acceptance check, not the exit code.
       const log = readFileSync(coturn.logFile, "utf8");
       expect(log).not.toMatch(/Bad configuration format|unrecognized option|CONFIG ERROR/i);
@@ -78,7 +78,7 @@ describe.each(environments)("%s", (env) => {
     const userData = renderTurnCloudInit(turnCloudInitInput(env, turnConf));
     const file = join(scratch, `${env}-user-data.yaml`);
     writeFileSync(file, userData, { mode: 0o600 });
-    // `schema -c` exits 1 on errors; --annotate would exit 0 (../shared/reference/tools.md §3).
+    // `schema -c` exits 1 on errors; --annotate would exit 0 (cloud-init(1) `schema`).
     const { stdout } = await execFileAsync(cloudInit, ["schema", "-c", file]);
     expect(stdout).toContain("Valid cloud-config");
     const parsed = parse(userData) as {
