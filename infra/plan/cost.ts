@@ -63,6 +63,7 @@ const FREE_TYPES = new Set([
   "digitalocean:index/databaseDb:DatabaseDb",
   "digitalocean:index/databaseUser:DatabaseUser",
   "digitalocean:index/databaseConnectionPool:DatabaseConnectionPool",
+  "digitalocean:index/databaseValkeyConfig:DatabaseValkeyConfig",
   "digitalocean:index/dnsRecord:DnsRecord",
   "digitalocean:index/domain:Domain",
   "digitalocean:index/project:Project",

@@ -42,7 +42,11 @@ describe("secrets in the offline plan", () => {
 
   it("never decrypts or passes on a secure: value from the stack file", () => {
     const file = readStackFile(PROJECT_ROOT, "production");
-    expect(file.secretKeys).toEqual(["gomeet:alertSlackWebhookUrl", "gomeet:digitaloceanDnsToken"]);
+    expect(file.secretKeys).toEqual([
+      "gomeet:alertSlackWebhookUrl",
+      "gomeet:digitaloceanDnsToken",
+      "gomeet:grafanaOAuthClientSecret",
+    ]);
     expect(file.config["gomeet:alertSlackWebhookUrl"]).toBe(
       offlineSecretValue("gomeet:alertSlackWebhookUrl"),
     );
