@@ -4,6 +4,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-test-deps.sh
+bash scripts/install-node.sh
+export PATH="$PWD/.tools/node/bin:$PATH"
+echo "[test-all] node $(node --version), npm $(npm --version)"
 echo "[test-all] npm ci"
 npm ci --no-audit --no-fund
 echo "[test-all] npm test"
