@@ -8,8 +8,9 @@ import { planStack } from "./plan.ts";
 import { checkPlanPolicies, renderPolicyReport } from "./policy-check.ts";
 import { renderPlanTree } from "./render-tree.ts";
 import { listStacks, StackFileError } from "./stack-file.ts";
+import { ensureWebBuild } from "./web-build-step.ts";
 
-const USAGE = `usage: npm run plan -- --stack <name> [--json <file>|-]
+const USAGE = `usage: npm run plan -- --stack <name> [--json <file>|-] [--no-build-web]
 
 Runs the GoMeet Pulumi program offline (in-process mock engine, no cloud, no credentials) for the stack
 described by Pulumi.<name>.yaml and prints what it would create.
@@ -17,16 +18,27 @@ described by Pulumi.<name>.yaml and prints what it would create.
   --stack <name>   stack to plan (${listStacks(process.cwd()).join(", ") || "no Pulumi.<stack>.yaml here"})
   --json <file>    also write the normalized plan graph to <file> (stable order, secrets redacted);
                    --json - writes it to standard output and the report to standard error
+  --build-web      build the web app first when apps/web/dist is missing, so the plan lists its files in
+                   the CDN bucket (npm run plan passes it)
+  --no-build-web   plan without building; a missing build leaves the app's files out, with a warning
   -h, --help       this text`;
 
 async function main(): Promise<number> {
-  let values: { stack?: string; json?: string; help?: boolean };
+  let values: {
+    stack?: string;
+    json?: string;
+    help?: boolean;
+    "build-web"?: boolean;
+    "no-build-web"?: boolean;
+  };
   try {
     ({ values } = parseArgs({
       options: {
         stack: { type: "string" },
         json: { type: "string" },
         help: { type: "boolean", short: "h" },
+        "build-web": { type: "boolean" },
+        "no-build-web": { type: "boolean" },
       },
       strict: true,
     }));
@@ -43,6 +55,14 @@ async function main(): Promise<number> {
     return 2;
   }
   const started = Date.now();
+  if (values["build-web"] && !values["no-build-web"]) {
+    try {
+      ensureWebBuild({ root: process.cwd(), log: (line) => process.stderr.write(`plan: ${line}\n`) });
+    } catch (error) {
+      process.stderr.write(`plan: ${(error as Error).message}\n`);
+      return 1;
+    }
+  }
   process.stderr.write(`plan: running the program for stack ${values.stack} under the offline engine…\n`);
   try {
     const graph = await planStack(values.stack, process.cwd());
