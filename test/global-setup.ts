@@ -13,8 +13,8 @@ let server: PostgresServer | undefined;
 /**
  * One PostgreSQL server per test run: DATABASE_URL when set (an existing server the tests may create
  * databases on), otherwise a throwaway instance started from the installed binaries and stopped at the end.
- * Starting one takes under a second (../shared/reference/tools.md §4b); each test file then creates its
- * own database with createTestDatabase().
+ * Starting one takes under a second (initdb --no-sync, fsync off: test/support/postgres.ts); each test file
+ * then creates its own database with createTestDatabase().
  */
 export async function setup(project: TestProject): Promise<void> {
   if (process.env.DATABASE_URL) {

@@ -3,8 +3,10 @@ import { parse } from "yaml";
 /**
  * Security rules for GitHub Actions workflows, as pure checks over the parsed YAML so the tests can prove each
  * rule catches the pattern it exists for. The privileged triggers are `pull_request_target` and `workflow_run`:
- * they run with secrets and a write token, so they must never check out or run pull-request code ("pwn
- * request", ../shared/reference/pulumi.md §5.2) nor execute what a PR-controlled run uploaded.
+ * they run with secrets and a write token, so they must never check out or run pull-request code (a "pwn
+ * request": GitHub Security Lab, "Keeping your GitHub Actions and workflows secure Part 1: Preventing pwn
+ * requests", https://securitylab.github.com/research/github-actions-preventing-pwn-requests/) nor execute
+ * what a PR-controlled run uploaded.
  */
 export interface WorkflowStep {
   name?: string;

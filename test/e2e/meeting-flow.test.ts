@@ -15,10 +15,10 @@ import { type ControlPlane, startControlPlane, WEB_ORIGIN } from "./support/cont
 import type { ProcessExit } from "./support/service-process.ts";
 
 /**
- * One meeting, end to end, the way a user's client drives the control plane (../shared/design.md "Tests —
- * what real means here", item 5): auth, meetings and chat as separate processes from their real entry points,
- * real PostgreSQL, redis-server and livekit-server, and nothing but HTTP, WebSocket and WebRTC between the
- * test and them. The steps build on each other, so they run in order on shared state.
+ * One meeting, end to end, the way a user's client drives the control plane: auth, meetings and chat as
+ * separate processes from their real entry points, real PostgreSQL, redis-server and livekit-server, and
+ * nothing but HTTP, WebSocket and WebRTC between the test and them. The steps build on each other, so they
+ * run in order on shared state.
  */
 let plane: ControlPlane;
 let host: SignedInUser;

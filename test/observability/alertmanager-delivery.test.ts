@@ -15,7 +15,8 @@ import {
   startWebhookRecorder,
 } from "./notification-listeners.ts";
 
-// Debian ships the daemon as prometheus-alertmanager (../shared/reference/tools.md §2).
+// Debian ships the daemon as prometheus-alertmanager
+// (https://packages.debian.org/bookworm/prometheus-alertmanager).
 const alertmanagerBinary =
   findExecutable("alertmanager", ["/usr/bin", "/usr/local/bin"]) ??
   findExecutable("prometheus-alertmanager", ["/usr/bin", "/usr/local/bin"]);

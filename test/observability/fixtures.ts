@@ -2,7 +2,7 @@ import type { AlertmanagerConfigInput } from "../../components/observability/ale
 import type { PlatformDashboardsInput } from "../../components/observability/dashboards/platform-dashboards.ts";
 import type { PrometheusRulesInput } from "../../components/observability/rules.ts";
 
-/** Rule inputs shaped like the staging and production stacks (media node sizes: ../shared/reference/livekit.md §4.5). */
+/** Rule inputs shaped like the staging and production stacks (media node sizes: docs/capacity.md). */
 export const stagingRulesInput: PrometheusRulesInput = {
   environment: "staging",
   runbookBaseUrl: "https://github.com/gomeet/gomeet/blob/main/docs/observability.md",

@@ -15,7 +15,8 @@ import { freePort, spawnServer, stopProcess, waitFor } from "../support/processe
 import { exposedMetricNames, livekitServerBinary } from "./metric-sources.ts";
 
 const API_KEY = "observability-test";
-// livekit-server logs an error for secrets under 32 characters (../shared/reference/livekit.md §1.1).
+// livekit-server logs an error for secrets under 32 characters
+// (docs/sources.md#livekit-server-configuration).
 const API_SECRET = "observability-test-secret-0123456789abcdef";
 
 const SAMPLE_RATE = 48_000;
@@ -97,7 +98,7 @@ export async function scrapeLiveKitUnderLoad(
     return names;
   } finally {
     for (const room of rooms) await room.disconnect();
-    // The FFI keeps the process alive until disposed (../shared/reference/tools.md §6).
+    // Once used, @livekit/rtc-node's native binding keeps the process alive until dispose() releases it.
     await dispose();
     await stopProcess(server.child);
     rmSync(dir, { recursive: true, force: true });

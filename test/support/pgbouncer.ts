@@ -39,7 +39,7 @@ function acceptsConnections(port: number): Promise<boolean> {
 
 /**
  * Starts a throwaway PgBouncer in front of the PostgreSQL server at `serverUrl`, in transaction mode as
- * DigitalOcean's connection pools run it by default (../shared/reference/digitalocean.md §3.3). Every
+ * DigitalOcean's connection pools run it by default (docs/sources.md#postgres-behind-pgbouncer). Every
  * database on that server is reachable through it (`* =` fallback entry); clients authenticate with
  * `auth_type = trust` on loopback, and PgBouncer logs in upstream as the client's user, which the test
  * server trusts. Runs as the `postgres` user when we are root: PgBouncer refuses to run as root.

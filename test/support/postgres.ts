@@ -21,7 +21,8 @@ async function runPg(binary: string, args: string[]): Promise<void> {
 
 /**
  * Starts a throwaway PostgreSQL server from the installed Debian binaries on a free loopback port.
- * Timings and the root work-around are from ../shared/reference/tools.md §4b.
+ * As root, initdb and pg_ctl run as the `postgres` user: PostgreSQL refuses to run as root ("initdb",
+ * https://www.postgresql.org/docs/15/app-initdb.html).
  */
 export async function startPostgres(): Promise<PostgresServer> {
   const bin = postgresBinDir();

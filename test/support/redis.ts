@@ -11,7 +11,8 @@ export interface RedisServer {
 
 /**
  * Starts a throwaway redis-server (Debian package) on a free loopback port with persistence off.
- * Flags from ../shared/reference/tools.md §5.
+ * The flags are redis.conf directives given on the command line ("Redis configuration",
+ * https://redis.io/docs/latest/operate/oss_and_stack/management/config/).
  */
 export async function startRedis(): Promise<RedisServer> {
   const binary = findExecutable("redis-server", ["/usr/bin", "/usr/local/bin"]);

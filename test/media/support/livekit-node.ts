@@ -86,7 +86,8 @@ export async function startLiveKitNode(input: LiveKitConfigInput): Promise<Runni
   const configText = renderLiveKitConfig(input);
   const configFile = join(dir, "livekit.yaml");
   writeFileSync(configFile, configText, { mode: 0o600 });
-  // Strict config on purpose: no --dev, no --disable-strict-config (issue 4 §5).
+  // Strict config on purpose, as in production: no --dev, no --disable-strict-config, so an unknown key fails
+  // here as it would fail a deploy (docs/sources.md#livekit-server-configuration).
   const server = spawnServer(LIVEKIT_SERVER_BIN, ["--config", configFile]);
   const url = `http://127.0.0.1:${input.httpPort}`;
   const stop = async () => {
