@@ -11,7 +11,7 @@ export interface Argon2Params {
 /**
  * Default cost: m = 19 MiB (19456 KiB), t = 2, p = 1 — the argon2id minimum of OWASP ASVS 5.0.0 Appendix C
  * ("Hash Functions for Password Storage"), also the first configuration of the OWASP Password Storage Cheat
- * Sheet. About 15 ms per hash on the 2-vCPU machine (../shared/reference/services.md §4.3; bench/auth).
+ * Sheet. About 10 ms of CPU per hash on a 2-vCPU machine (bench/auth/RESULTS.md).
  */
 export const DEFAULT_ARGON2: Argon2Params = { memoryCost: 19_456, timeCost: 2, parallelism: 1 };
 

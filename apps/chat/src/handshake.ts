@@ -44,7 +44,8 @@ export interface HandshakeOptions {
 
 /**
  * Everything that must hold before a socket is accepted, checked on the HTTP upgrade request so a refusal is
- * an HTTP status, never an open-then-closed socket (../shared/reference/services.md §1.4): not draining,
+ * an HTTP status, never an open-then-closed socket (the ws README, "Client authentication",
+ * https://github.com/websockets/ws#client-authentication, refuses the upgrade the same way): not draining,
  * Origin on the allow-list, a valid single-use chat ticket for this meeting, and membership of the meeting.
  */
 export function socketHandshake(options: HandshakeOptions): MiddlewareHandler<ChatAppEnv> {

@@ -6,7 +6,9 @@ import type { Redis, Result } from "ioredis";
  * event updates both in one script, so a frame that is in the window was also published.
  * Why a sorted set rather than a stream: two replicas commit seq 5 and 6 in order but may publish them in
  * either order; a stream's ids would follow publish order, the sorted set reads back in seq order regardless
- * (../shared/reference/services.md §2.2, §4.5 for the stream-as-recovery-cache pattern this adapts).
+ * (Redis Pub/Sub delivers at most once, https://redis.io/docs/latest/develop/pubsub/; Centrifugo's
+ * "History and stream recovery", https://centrifugal.dev/docs/server/history_and_recovery, is the
+ * recovery-cache pattern this adapts).
  */
 const PUBLISH_EVENT = `
 redis.call('ZADD', KEYS[1], ARGV[1], ARGV[2])

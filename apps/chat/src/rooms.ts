@@ -135,7 +135,8 @@ export class RoomRegistry {
     this.resumeLimit = options.resumeLimit;
     this.subscriber.on("message", (channel: string, payload: string) => this.dispatch(channel, payload));
     // Positioning: a frame lost on pub/sub with nothing after it would otherwise stay missing until the next
-    // message; compare each meeting with its Postgres head now and then (../shared/reference/services.md §4.5).
+    // message; compare each meeting with its Postgres head now and then (Centrifugo's "positioning",
+    // https://centrifugal.dev/docs/server/history_and_recovery).
     this.syncTimer = setInterval(() => void this.sync(), options.syncIntervalMs);
     this.syncTimer.unref();
   }

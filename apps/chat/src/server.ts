@@ -57,7 +57,8 @@ export async function startChatServer(
     metrics,
   });
 
-  // Compression off (../shared/reference/services.md §1.4: permessage-deflate costs CPU and memory and can
+  // Compression off (the ws README, "WebSocket compression",
+  // https://github.com/websockets/ws#websocket-compression: permessage-deflate costs CPU and memory and can
   // fragment zlib memory); maxPayload bounds what one frame can make us buffer.
   const wss = new WebSocketServer({
     noServer: true,

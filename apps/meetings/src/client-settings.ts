@@ -1,8 +1,9 @@
 /**
  * What a client should switch on for a meeting of this size. The client SDK ships with adaptive stream and
- * dynacast off (../shared/reference/livekit.md §4.4); large rooms need both, a bounded number of visible video
- * tiles (the shipped `subscription_limit_video` is 25, and §4.5 sizes a 500-person room for ~25 visible tiles),
- * and selective subscription instead of auto-subscribe.
+ * dynacast off (https://github.com/livekit/client-sdk-js/blob/main/src/room/defaults.ts); large rooms need
+ * both, a bounded number of visible video tiles (the shipped `subscription_limit_video` is 25, and
+ * docs/capacity.md sizes media nodes for at most 25 visible tiles), and selective subscription instead of
+ * auto-subscribe.
  */
 export interface ClientSettings {
   adaptiveStream: boolean;

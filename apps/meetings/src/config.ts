@@ -53,7 +53,10 @@ export const MEETINGS_SECRET_VARS = [
 export type MeetingsEnv = z.infer<typeof meetingsEnvSchema>;
 
 export interface MediaScalingConfig {
-  /** Meetings with a larger capacity need a media node of their own (livekit.md §4.2, §4.5). */
+  /**
+   * Meetings with a larger capacity need a media node of their own
+   * (docs/sources.md#livekit-distributed-setup).
+   */
   largeMeetingThreshold: number;
   /** Participants one node hosts when small meetings are packed together. */
   nodeParticipants: number;

@@ -17,8 +17,9 @@ export interface JoinTokenRequest {
 }
 
 /**
- * A LiveKit join token (HS256, iss = API key, sub = identity; services.md §5.2). The TTL is short because the
- * SFU checks the token only at join; in-meeting changes go through updateParticipant and removeParticipant.
+ * A LiveKit join token (HS256, iss = API key, sub = identity: docs/sources.md#livekit-grants). The TTL is short
+ * because the SFU checks the token only at join; in-meeting changes go through updateParticipant and
+ * removeParticipant.
  */
 export async function mintJoinToken(request: JoinTokenRequest): Promise<{ token: string; expiresAt: Date }> {
   const token = new AccessToken(request.apiKey, request.apiSecret, {

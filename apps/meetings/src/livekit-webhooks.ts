@@ -50,7 +50,8 @@ function precreated(metadata: string): boolean {
 
 /**
  * Applies one verified LiveKit webhook. The event id is recorded in the same transaction as the state change,
- * so a replay is acknowledged without effect and a failed change is retried by LiveKit (services.md §5.1).
+ * so a replay is acknowledged without effect and a failed change is retried by LiveKit (LiveKit docs,
+ * "Webhooks", https://docs.livekit.io/server/webhooks/).
  * Redis seat updates follow the commit; the reconciler repairs them if one is lost.
  */
 export async function applyWebhookEvent(deps: WebhookDeps, event: WebhookEvent): Promise<WebhookOutcome> {

@@ -3,8 +3,9 @@ import type { Sql } from "../../shared/src/index.ts";
 import type { MediaScalingConfig } from "./config.ts";
 
 /**
- * Media nodes a set of meetings needs. LiveKit hosts a room on exactly one node (livekit.md §4.2), and a
- * meeting above the threshold is given a node of its own (§4.5: about one 500-person room per 16-vCPU node).
+ * Media nodes a set of meetings needs. LiveKit hosts a room on exactly one node
+ * (docs/sources.md#livekit-distributed-setup), and a meeting above the threshold is given a node of its own
+ * (docs/capacity.md: one 500-person room per 16-vCPU node).
  * Smaller meetings are packed first-fit-decreasing into nodes of `nodeParticipants`; a room never spans
  * nodes, so packing is by whole meetings. Headroom is a percentage on top, rounded up.
  */

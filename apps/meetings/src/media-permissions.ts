@@ -6,7 +6,7 @@ export interface MediaPermissions {
   canPublish: boolean;
   canSubscribe: boolean;
   canPublishData: boolean;
-  /** Explicit list: an empty list with canPublish would mean "every source" to LiveKit (services.md §5.2). */
+  /** Explicit list: with canPublish, an empty list means "every source" (docs/sources.md#livekit-grants). */
   canPublishSources: TrackSource[];
   roomAdmin: boolean;
 }

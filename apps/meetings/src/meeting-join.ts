@@ -36,7 +36,7 @@ export const WAITING_POLL_SECONDS = 3;
  * is placed and sized, see room-provisioner.ts), and a short-lived LiveKit token whose grants follow the
  * member's role, the meeting's mode and settings, and any live permission change. While breakout rooms are
  * open an assigned member's token is for their breakout room: self-hosted LiveKit cannot move participants
- * (services.md §5.3), so switching rooms is a new token and a reconnect.
+ * (docs/sources.md#livekit-room-service), so switching rooms is a new token and a reconnect.
  *
  * With the meeting's waiting room on, an attendee first waits (even before the meeting starts) until a moderator
  * admits them; the admission is checked on every join, so polling this call is how a waiting client learns the

@@ -6,8 +6,8 @@ import { presignS3Url } from "./s3-presign.ts";
 
 /**
  * Room-composite recordings written by LiveKit egress straight to the recordings Space
- * (services.md §5.4: S3Upload with the Spaces endpoint; DigitalOcean Spaces takes virtual-hosted and
- * path-style requests, path style keeps one endpoint for every bucket).
+ * (S3Upload with the Spaces endpoint, docs/sources.md#livekit-egress; DigitalOcean Spaces takes
+ * virtual-hosted and path-style requests, path style keeps one endpoint for every bucket).
  */
 export class MeetingRecorder {
   constructor(

@@ -8,7 +8,8 @@ import { recordJoined } from "./participants-store.ts";
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /**
- * Webhooks can be lost (services.md §5.1: "no guarantees around delivery"), so every live meeting's rooms are
+ * Webhooks can be lost (LiveKit docs, "Webhooks", https://docs.livekit.io/server/webhooks/: "no guarantees
+ * around delivery"), so every live meeting's rooms are
  * compared with what LiveKit reports: participants it lists are joined, those it no longer lists have left,
  * the seat ledger is rebuilt from the list, and a meeting whose room is gone has ended.
  */

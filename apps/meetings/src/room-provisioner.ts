@@ -6,7 +6,10 @@ import { ApiError, type Logger } from "../../shared/src/index.ts";
 export interface RoomProvisionerOptions {
   /** Meetings above this capacity must land on a media node of their own. */
   largeMeetingThreshold: number;
-  /** Gap between two large-room creations: LiveKit nodes refresh their stats every 2 s (livekit.md §4.5). */
+  /**
+   * Gap between two large-room creations: LiveKit nodes refresh their stats every 2 s
+   * (docs/sources.md#livekit-distributed-setup).
+   */
   placementSpacingMs: number;
   emptyTimeoutSeconds: number;
   departureTimeoutSeconds: number;
@@ -25,10 +28,11 @@ const CREATED_MARK_MS = 20_000;
  *
  * Placement: the shipped node selector is `cpuload` sorted by `rooms` (components/media/livekit-config.ts):
  * a new room goes to the node hosting the fewest rooms. Nodes publish their stats every 2 s, so rooms created
- * within that window can land on the same node (livekit.md §4.5). Large meetings therefore take a cluster-wide
- * Redis lock and keep it for `placementSpacingMs` after their room exists, so the next large room is placed
- * with fresh stats and lands on another node while one without rooms exists. Pinning with
- * `CreateRoom.node_id` was not used: the room service API offers no list of nodes to pin to (livekit.md §4.2).
+ * within that window can land on the same node (docs/sources.md#livekit-distributed-setup). Large
+ * meetings therefore take a cluster-wide Redis lock and keep it for `placementSpacingMs` after their room
+ * exists, so the next large room is placed with fresh stats and lands on another node while one without rooms
+ * exists. Pinning with `CreateRoom.node_id` was not used: the room service API offers no list of nodes to pin
+ * to, and the field is documented as a debugging override (docs/sources.md#livekit-room-service).
  */
 export class RoomProvisioner {
   private readonly inflight = new Map<string, Promise<string>>();

@@ -50,7 +50,7 @@ const Duration = z
   .int({ error: "expected an integer" })
   .min(1, { error: "expected at least 1 minute" })
   .max(1440, { error: "expected at most 1440 minutes" });
-/** 500 is the platform's meeting size (design.md: 100 meetings × 500 participants). */
+/** 500 is the platform's meeting size (README.md: 100 concurrent meetings of 500 participants each). */
 const Capacity = z
   .number({ error: "expected a number of participants" })
   .int({ error: "expected an integer" })

@@ -110,8 +110,8 @@ export const baseEnvSchema = z.object({
   SHUTDOWN_DRAIN_MS: intVar(10_000, 0),
   /**
    * postgres.js prepared statements. The stack connects through PgBouncer pools in transaction mode, where a
-   * statement prepared in one transaction is gone in the next, so it sets this to false (DigitalOcean pools:
-   * ../shared/reference/digitalocean.md §3.3).
+   * statement prepared in one transaction is gone in the next, so it sets this to false
+   * (docs/sources.md#postgres-behind-pgbouncer).
    */
   DATABASE_PREPARE: booleanVar(true),
   /** The web app's origin, the only one the API answers CORS for (apps/shared/src/cors.ts); unset: none. */

@@ -19,7 +19,7 @@ export interface RateLimitDecision {
 /**
  * GCRA (generic cell rate algorithm) in one Lua script, so check-and-update is atomic on the Redis server and
  * every replica shares one clock (Redis TIME). The key holds the "theoretical arrival time" in microseconds;
- * see ../shared/reference/services.md §4.4 (brandur, "Rate Limiting, Cells, and GCRA").
+ * see Brandur Leach, "Rate Limiting, Cells, and GCRA", https://brandur.org/rate-limiting.
  * KEYS[1] = bucket; ARGV[1] = emission interval µs (window / limit); ARGV[2] = window µs; ARGV[3] = cost.
  */
 const GCRA_SCRIPT = `

@@ -11,7 +11,7 @@ import { createDatabase, migrateCommand, runMigrations } from "../src/index.ts";
 
 /**
  * The stack reaches PostgreSQL through DigitalOcean connection pools, which are PgBouncer in transaction mode
- * (../shared/reference/digitalocean.md §3.3), and sets DATABASE_PREPARE=false (infra/layers/apps.ts). These
+ * (docs/sources.md#postgres-behind-pgbouncer), and sets DATABASE_PREPARE=false (infra/layers/apps.ts). These
  * tests put a real PgBouncer (Debian 12: 1.18) between the kit and PostgreSQL to show that this works, and
  * that it is needed.
  */

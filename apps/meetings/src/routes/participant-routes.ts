@@ -185,7 +185,8 @@ export function participantRoutes(ctx: MeetingsContext): MeetingsRouter {
       });
       let appliedLive = false;
       for (const session of await roomsOf(id, userId)) {
-        // LiveKit replaces the whole permission set at once (services.md §5.3), so every field is sent.
+        // LiveKit replaces the whole permission set at once (docs/sources.md#livekit-room-service), so every
+        // field is sent.
         await ctx.rooms
           .updateParticipant(session.roomName, userId, {
             permission: {
@@ -209,7 +210,8 @@ export function participantRoutes(ctx: MeetingsContext): MeetingsRouter {
 
 /**
  * Disconnect `identity` and revoke, for this room, every token issued before now (`revokeTokenTs`): LiveKit
- * otherwise lets a removed participant straight back in with the token they hold (services.md §5.3).
+ * otherwise lets a removed participant straight back in with the token they hold
+ * (docs/sources.md#livekit-room-service).
  */
 export async function evictFromRoom(
   ctx: Pick<MeetingsContext, "rooms">,
