@@ -26,6 +26,8 @@ export interface ModelledWorkload {
   podSpec: Record<string, unknown>;
   /** Per-replica volume claims, in MiB. */
   volumeClaimsMiB: number[];
+  /** Too large for the namespace's LimitRange default: the values must size it (rule workload-resources). */
+  needsOwnResources: boolean;
 }
 
 export interface ReleaseModel {
@@ -57,6 +59,7 @@ function traefikModel(values: Record<string, unknown>): Omit<ReleaseModel, "char
         surge: 1,
         podSpec: { containers: [{ name: "traefik", resources }] },
         volumeClaimsMiB: [],
+        needsOwnResources: true,
       },
     ],
   };
@@ -81,6 +84,7 @@ function kubePrometheusStackModel(values: Record<string, unknown>): Omit<Release
       surge: 0,
       podSpec: { containers: [{ name: "prometheus", resources: asRecord(prometheus.resources) }] },
       volumeClaimsMiB: claimMiB(prometheus.storageSpec),
+      needsOwnResources: true,
     });
   }
   const alertmanager = asRecord(get(values, "alertmanager.alertmanagerSpec"));
@@ -91,6 +95,8 @@ function kubePrometheusStackModel(values: Record<string, unknown>): Omit<Release
       surge: 0,
       podSpec: { containers: [{ name: "alertmanager", resources: asRecord(alertmanager.resources) }] },
       volumeClaimsMiB: claimMiB(alertmanager.storage),
+      // It keeps only silences and the notification log; the namespace's LimitRange default is enough.
+      needsOwnResources: false,
     });
   }
   return { services: [], workloads };

@@ -240,6 +240,9 @@ describe("policy rules: a passing and a violating input each", () => {
         "node-count-ignored-only-when-autoscaled",
         "doks-version-supported",
         "doks-version-support-ending",
+        // Tested in policies/job-rules.test.ts.
+        "disruption-budgets-select-scalable-pods",
+        "jobs-kept-after-finishing",
       ].sort(),
     );
   });

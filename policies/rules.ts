@@ -6,6 +6,7 @@ import {
   sshNotOpenToInternet,
   stackTagEverywhere,
 } from "./cloud-rules.ts";
+import { disruptionBudgetsSelectScalablePods, jobsKeptAfterFinishing } from "./job-rules.ts";
 import {
   containerLimitsWithinLimitRange,
   nodePortsWithinQuota,
@@ -52,6 +53,8 @@ export const RULES: readonly PolicyRule[] = [
   quotaHeadroom,
   noProtectOnEphemeral,
   nodeCountIgnoredOnlyWhenAutoscaled,
+  disruptionBudgetsSelectScalablePods,
+  jobsKeptAfterFinishing,
   ...doksSupportRules(() => new Date()),
   ...SECURITY_RULES,
 ];

@@ -1,3 +1,4 @@
+import { releaseModel } from "./chart-models.ts";
 import {
   asArray,
   asRecord,
@@ -45,17 +46,26 @@ function workloadName(r: PolicyResource): string {
 export const workloadResources: ResourceRule = {
   kind: "resource",
   name: "workload-resources",
-  description: "Every container of every workload sets CPU and memory requests and limits.",
+  description:
+    "Every container of every workload, and of the large pods a Helm release runs (Prometheus, Traefik), sets CPU and memory requests and limits.",
   enforcement: "mandatory",
   check(r, report) {
-    if (!WORKLOAD_TYPES.has(r.type)) return;
-    for (const c of containers(r)) {
-      for (const kind of ["requests", "limits"] as const) {
-        const set = c.resources?.[kind] ?? {};
-        if (set.cpu === undefined || set.memory === undefined) {
-          report(`${workloadName(r)} container ${c.name ?? "?"} has no cpu and memory ${kind}`, r.urn);
+    const sized = (what: string, list: Container[]) => {
+      for (const c of list) {
+        for (const kind of ["requests", "limits"] as const) {
+          const set = c.resources?.[kind] ?? {};
+          if (set.cpu === undefined || set.memory === undefined) {
+            report(`${what} container ${c.name ?? "?"} has no cpu and memory ${kind}`, r.urn);
+          }
         }
       }
+    };
+    if (WORKLOAD_TYPES.has(r.type)) sized(workloadName(r), containers(r));
+    // Without values of its own a chart pod takes the namespace's LimitRange default: Prometheus got 256Mi and
+    // was OOM-killed, and LiveKit's autoscaling reads its metric from Prometheus.
+    for (const w of releaseModel(r)?.workloads ?? []) {
+      if (!w.needsOwnResources) continue;
+      sized(`${w.name} (Helm release ${r.name})`, asArray(get(w.podSpec, "containers")) as Container[]);
     }
   },
 };

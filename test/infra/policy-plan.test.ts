@@ -219,6 +219,76 @@ describe("first-deploy defect classes reintroduced into a plan", () => {
     expect(found.map((v) => v.urn)).toEqual([pool.urn]);
   });
 
+  it("a PodDisruptionBudget whose selector also matches the migration Job's pods", () => {
+    const graph = copy(staging);
+    const budget = find(graph, "kubernetes:policy/v1:PodDisruptionBudget", inNs("services", "auth"));
+    const job = find(graph, "kubernetes:batch/v1:Job", (r) => {
+      const m = meta(r);
+      return m.namespace === "services" && m.name.startsWith("auth-migrate-");
+    });
+    const selector = (budget.inputs.spec as { selector: { matchLabels: Record<string, string> } }).selector;
+    const pod = (job.inputs.spec as { template: { metadata: { labels: Record<string, string> } } }).template;
+    expect(mandatory(graph, "disruption-budgets-select-scalable-pods")).toEqual([]);
+    Object.assign(pod.metadata.labels, selector.matchLabels);
+    const found = mandatory(graph, "disruption-budgets-select-scalable-pods");
+    expect(found.map((v) => v.urn)).toEqual([budget.urn]);
+    expect(found[0]?.message).toContain(
+      `PodDisruptionBudget services/auth also selects the pods of batch/v1 Job services/${meta(job).name}`,
+    );
+    expect(found[0]?.message).toContain("jobs.batch does not implement the scale subresource");
+  });
+
+  it("a migration Job that the TTL controller deletes while every update refreshes first", () => {
+    const graph = copy(staging);
+    const job = find(graph, "kubernetes:batch/v1:Job", (r) => meta(r).name.startsWith("chat-migrate-"));
+    (job.inputs.spec as Json).ttlSecondsAfterFinished = 7 * 24 * 3600;
+    const found = mandatory(graph, "jobs-kept-after-finishing");
+    expect(found.map((v) => v.urn)).toEqual([job.urn]);
+    expect(found[0]?.message).toContain("sets ttlSecondsAfterFinished 604800");
+  });
+
+  it("Prometheus without resources of its own (the namespace's LimitRange default OOM-kills it)", () => {
+    const graph = copy(staging);
+    const release = find(
+      graph,
+      "kubernetes:helm.sh/v3:Release",
+      (r) => r.inputs.chart === "kube-prometheus-stack",
+    );
+    const spec = (release.inputs.values as { prometheus: { prometheusSpec: Json } }).prometheus
+      .prometheusSpec;
+    delete spec.resources;
+    const found = mandatory(graph, "workload-resources");
+    expect(found.map((v) => v.urn)).toEqual([release.urn, release.urn]);
+    expect(found[0]?.message).toMatch(
+      /^prometheus \(Helm release [\w-]+\) container prometheus has no cpu and memory requests$/,
+    );
+  });
+
+  it("a monitoring storage quota of one Prometheus volume plus 10 GiB while two replicas each claim one", () => {
+    const graph = copy(staging);
+    const release = find(
+      graph,
+      "kubernetes:helm.sh/v3:Release",
+      (r) => r.inputs.chart === "kube-prometheus-stack",
+    );
+    const spec = (release.inputs.values as { prometheus: { prometheusSpec: Json } }).prometheus
+      .prometheusSpec;
+    const claim = spec.storageSpec as {
+      volumeClaimTemplate: { spec: { resources: { requests: { storage: string } } } };
+    };
+    const perReplicaGi = Number.parseInt(claim.volumeClaimTemplate.spec.resources.requests.storage, 10);
+    spec.replicas = 2;
+    const quota = find(graph, "kubernetes:core/v1:ResourceQuota", inNs("monitoring", "compute"));
+    const hard = (quota.inputs.spec as { hard: Record<string, string> }).hard;
+    hard["requests.storage"] = `${perReplicaGi + 10}Gi`;
+    hard.persistentvolumeclaims = "2";
+    const found = mandatory(graph, "quota-headroom");
+    expect(found.map((v) => v.urn)).toEqual([quota.urn]);
+    expect(found[0]?.message).toContain(
+      `namespace monitoring: ResourceQuota compute allows requests.storage ${perReplicaGi + 10}Gi, but its workloads need ${2 * perReplicaGi}Gi`,
+    );
+  });
+
   it("npm run plan exits non-zero on a DOKS pin past its end of support, naming the rule and the cluster", async () => {
     const root = projectWithStack("staging", {
       "gomeet:environment": "staging",
