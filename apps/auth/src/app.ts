@@ -16,6 +16,7 @@ import {
 } from "../../shared/src/index.ts";
 import { AccessEventPublisher } from "./access-events.ts";
 import type { AuthConfig, AuthRateLimits } from "./config.ts";
+import { HashingPool, poolHasher } from "./hashing-pool.ts";
 import type { PasswordHasher } from "./passwords.ts";
 import { accountRoutes } from "./routes/account-routes.ts";
 import { adminRoutes } from "./routes/admin-routes.ts";
@@ -116,6 +117,8 @@ export function createAuthApp(deps: AuthAppDeps): ServiceApp {
     await next();
   };
 
+  // Every hash of every route shares one bound, so a login storm cannot take the cores reads need.
+  const hashing = new HashingPool({ ...config.hashing, registry: metrics.registry });
   const ctx: AuthContext = {
     sql,
     config,
@@ -126,7 +129,7 @@ export function createAuthApp(deps: AuthAppDeps): ServiceApp {
       accessTokenTtlSeconds: config.accessTokenTtlSeconds,
       chatTicketTtlSeconds: config.chatTicketTtlSeconds,
     }),
-    hasher: deps.hasher,
+    hasher: poolHasher(deps.hasher, hashing),
     limiters,
     loginFailures,
     accessEvents: new AccessEventPublisher(redis, deps.logger, metrics.registry),

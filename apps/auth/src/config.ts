@@ -7,6 +7,7 @@ import {
   rateLimitVar,
   urlVar,
 } from "../../shared/src/index.ts";
+import { DEFAULT_QUEUE_PER_SLOT, defaultHashConcurrency } from "./hashing-pool.ts";
 import { type Argon2Params, checkArgon2Params } from "./passwords.ts";
 
 export interface AuthRateLimits {
@@ -30,7 +31,21 @@ export interface AuthConfig {
   corsAllowedOrigin?: string | undefined;
   rateLimits: AuthRateLimits;
   argon2: Argon2Params;
+  /** Password hashes running at once and waiting beyond them; the rest get 503 (hashing-pool.ts). */
+  hashing: { concurrency: number; queue: number };
 }
+
+/** libuv's thread pool size when UV_THREADPOOL_SIZE is unset (Node.js docs, "UV_THREADPOOL_SIZE"). */
+const LIBUV_DEFAULT_THREADS = 4;
+
+/** An integer variable without a fixed default (the default is computed from others or the machine). */
+const optionalInt = (min: number, max: number) =>
+  z.coerce
+    .number({ error: "expected a number" })
+    .int({ error: "expected an integer" })
+    .min(min, { error: `expected an integer ≥ ${min}` })
+    .max(max, { error: `expected at most ${max}` })
+    .optional();
 
 /** Every variable the auth server reads (documented in docs/services/auth.md). */
 export const authEnvSchema = baseEnvSchema
@@ -60,6 +75,11 @@ export const authEnvSchema = baseEnvSchema
     AUTH_ARGON2_MEMORY_KIB: intVar(19_456, 1),
     AUTH_ARGON2_TIME_COST: intVar(2, 1),
     AUTH_ARGON2_PARALLELISM: intVar(1, 1),
+    AUTH_HASH_CONCURRENCY: optionalInt(1, 1024),
+    AUTH_HASH_QUEUE: optionalInt(0, 100_000),
+    UV_THREADPOOL_SIZE: intVar(LIBUV_DEFAULT_THREADS, 1).pipe(
+      z.number().max(1024, { error: "expected at most 1024 (libuv's limit)" }),
+    ),
   })
   .superRefine((env, ctx) => {
     if (env.AUTH_REFRESH_IDLE_SECONDS > env.AUTH_REFRESH_ABSOLUTE_SECONDS) {
@@ -76,6 +96,13 @@ export const authEnvSchema = baseEnvSchema
     });
     if (argon2Problem)
       ctx.addIssue({ code: "custom", path: ["AUTH_ARGON2_MEMORY_KIB"], message: argon2Problem });
+    // More slots than libuv has threads would only queue inside libuv, unbounded and invisible.
+    if (env.AUTH_HASH_CONCURRENCY !== undefined && env.AUTH_HASH_CONCURRENCY > env.UV_THREADPOOL_SIZE)
+      ctx.addIssue({
+        code: "custom",
+        path: ["AUTH_HASH_CONCURRENCY"],
+        message: `expected at most UV_THREADPOOL_SIZE (${env.UV_THREADPOOL_SIZE}), the threads that run the hashes; raise UV_THREADPOOL_SIZE first`,
+      });
   });
 
 export const AUTH_SECRET_VARS = ["DATABASE_URL", "REDIS_URL", "AUTH_SIGNING_KEYS"] as const;
@@ -84,6 +111,13 @@ export type AuthEnv = z.infer<typeof authEnvSchema>;
 
 export function readAuthEnv(env: Record<string, string | undefined>): AuthEnv {
   return parseEnv(authEnvSchema, env, { secrets: AUTH_SECRET_VARS });
+}
+
+/** AUTH_HASH_CONCURRENCY, or one core less than the process may use, within libuv's threads. */
+export function hashingFromEnv(env: AuthEnv, cores?: number): AuthConfig["hashing"] {
+  const concurrency =
+    env.AUTH_HASH_CONCURRENCY ?? Math.min(defaultHashConcurrency(cores), env.UV_THREADPOOL_SIZE);
+  return { concurrency, queue: env.AUTH_HASH_QUEUE ?? concurrency * DEFAULT_QUEUE_PER_SLOT };
 }
 
 export function authConfigFromEnv(env: AuthEnv): AuthConfig {
@@ -108,5 +142,6 @@ export function authConfigFromEnv(env: AuthEnv): AuthConfig {
       timeCost: env.AUTH_ARGON2_TIME_COST,
       parallelism: env.AUTH_ARGON2_PARALLELISM,
     },
+    hashing: hashingFromEnv(env),
   };
 }

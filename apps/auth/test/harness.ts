@@ -17,7 +17,7 @@ export { metricValue } from "../../shared/test/metrics-text.ts";
 import { createAuthApp } from "../src/app.ts";
 import type { AuthConfig } from "../src/config.ts";
 import { AUTH_MIGRATIONS_DIR } from "../src/migrate.ts";
-import { createPasswordHasher, DEFAULT_ARGON2 } from "../src/passwords.ts";
+import { createPasswordHasher, DEFAULT_ARGON2, type PasswordHasher } from "../src/passwords.ts";
 import { generateSigningKey, loadSigningKeys, type SigningKeys } from "../src/signing-keys.ts";
 
 export const ISSUER = "https://auth.gomeet.test";
@@ -42,6 +42,7 @@ export function testConfig(overrides: Partial<AuthConfig> = {}): AuthConfig {
       refreshAccount: generous,
     },
     argon2: DEFAULT_ARGON2,
+    hashing: { concurrency: 2, queue: 64 },
     ...overrides,
   };
 }
@@ -68,6 +69,8 @@ export async function startAuthHarness(
   adminUrl: string,
   overrides: Partial<AuthConfig> = {},
   label = "auth",
+  /** Wraps the real argon2id hasher (tests that observe how many hashes run at once). */
+  wrapHasher: (hasher: PasswordHasher) => PasswordHasher = (hasher) => hasher,
 ): Promise<AuthHarness> {
   const database = await createTestDatabase(adminUrl, label);
   const redisServer = await useTestRedis();
@@ -86,7 +89,7 @@ export async function startAuthHarness(
     redis,
     config,
     keys,
-    hasher: await createPasswordHasher(config.argon2),
+    hasher: wrapHasher(await createPasswordHasher(config.argon2)),
     logger,
   });
   return {

@@ -70,6 +70,9 @@ export function accountRoutes(ctx: AuthContext): AuthRouter {
         403: problemResponseSpec("currentPassword is wrong"),
         422: problemResponseSpec("a field is invalid"),
         429: problemResponseSpec("too many attempts for this account"),
+        503: problemResponseSpec(
+          "every password-hashing slot and queue place is taken (password_hashing_busy); retry after Retry-After",
+        ),
       },
     }),
     async (c) => {

@@ -1,5 +1,6 @@
 import { createRoute } from "@hono/zod-openapi";
 import { ApiError, clientAddress, createRouter, problemResponseSpec } from "../../../shared/src/index.ts";
+import { HashingBusyError } from "../hashing-pool.ts";
 import { AcceptedSchema, LoginBody, RefreshBody, RegisterBody, TokenPairSchema } from "../schemas.ts";
 import { revokeSession, rotateRefreshToken, startSession } from "../sessions.ts";
 import {
@@ -25,6 +26,9 @@ const routes = {
       202: { description: "accepted", content: { "application/json": { schema: AcceptedSchema } } },
       422: problemResponseSpec("a field is invalid"),
       429: problemResponseSpec("too many registrations from this address"),
+      503: problemResponseSpec(
+        "every password-hashing slot and queue place is taken (password_hashing_busy); retry after Retry-After",
+      ),
     },
   }),
   login: createRoute({
@@ -39,6 +43,9 @@ const routes = {
       403: problemResponseSpec("the account is disabled"),
       422: problemResponseSpec("a field is invalid"),
       429: problemResponseSpec("too many attempts for this address or account"),
+      503: problemResponseSpec(
+        "every password-hashing slot and queue place is taken (password_hashing_busy); retry after Retry-After",
+      ),
     },
   }),
   refresh: createRoute({
@@ -105,8 +112,14 @@ export function authRoutes(ctx: AuthContext): AuthRouter {
       ctx.loginFailures.inc({ reason: "disabled" });
       throw new ApiError(403, "account_disabled", "this account is disabled");
     }
-    if (ctx.hasher.needsRehash(user.passwordHash))
-      await updatePasswordHash(ctx.sql, user.id, await ctx.hasher.hash(body.password));
+    if (ctx.hasher.needsRehash(user.passwordHash)) {
+      // The password was right: a full hashing pool postpones the upgrade to a later login, not the login.
+      const upgraded = await ctx.hasher.hash(body.password).catch((error: unknown) => {
+        if (error instanceof HashingBusyError) return undefined;
+        throw error;
+      });
+      if (upgraded) await updatePasswordHash(ctx.sql, user.id, upgraded);
+    }
     const session = await startSession(
       ctx.sql,
       { userId: user.id, userAgent: c.req.header("user-agent"), ip },
