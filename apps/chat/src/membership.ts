@@ -1,4 +1,4 @@
-/** Meeting roles as the meetings service names them (issue 7); hosts and co-hosts moderate chat. */
+/** Meeting roles, named as in docs/services/meetings.md; hosts and co-hosts moderate chat. */
 export const MEETING_ROLES = ["host", "co-host", "presenter", "attendee"] as const;
 export type MeetingRole = (typeof MEETING_ROLES)[number];
 

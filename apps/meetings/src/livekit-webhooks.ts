@@ -80,7 +80,7 @@ export async function applyWebhookEvent(deps: WebhookDeps, event: WebhookEvent):
         await markRoomEmpty(tx, roomName, at);
         after.push(() => deps.provisioner.forget(roomName));
         if (breakout === null) {
-          // The meeting ends when its room finishes (issue 7).
+          // The meeting ends when its room finishes.
           await moveMeeting(tx, meetingId, "live", "ended", "room_finished");
           after.push(() => deps.seats.clear(meetingId));
         }

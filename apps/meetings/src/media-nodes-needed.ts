@@ -28,7 +28,8 @@ export function mediaNodesNeeded(capacities: readonly number[], config: MediaSca
 
 /**
  * Capacities for each window: `now` = live meetings; `lead` = live meetings still running at now + lead plus
- * scheduled meetings starting before then (nodes must be up before people join — issue 10).
+ * scheduled meetings starting before then (nodes must be up before people join: docs/capacity.md
+ * "Schedule-aware scaling").
  */
 export async function scheduledCapacities(
   sql: Sql,

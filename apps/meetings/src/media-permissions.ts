@@ -27,7 +27,7 @@ export function mediaPermissions(input: PermissionInputs): MediaPermissions {
     input.canScreenShareOverride ?? (!subscribeOnly && input.screenShareRoles.includes(input.role));
   const sources = [
     ...(publishesCamera ? [TrackSource.CAMERA, TrackSource.MICROPHONE] : []),
-    // A screen share carries its own audio track; both go together (issue 7).
+    // A screen share carries its own audio track; both go together.
     ...(sharesScreen ? [TrackSource.SCREEN_SHARE, TrackSource.SCREEN_SHARE_AUDIO] : []),
   ];
   return {

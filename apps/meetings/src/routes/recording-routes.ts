@@ -31,7 +31,7 @@ const problems = {
   422: problemResponseSpec("a parameter is invalid"),
 };
 
-/** Recording is allowed by the meeting's settings and only for the roles it names (issue 7). */
+/** Recording is allowed by the meeting's settings and only for the roles it names. */
 function requireRecorder(meeting: MeetingRow, member: MemberRow): void {
   if (!meeting.recordingAllowed)
     throw new ApiError(403, "recording_not_allowed", "this meeting's settings do not allow recording");
