@@ -6,7 +6,7 @@ import { presignS3Url } from "./s3-presign.ts";
 
 /**
  * Room-composite recordings written by LiveKit egress straight to the recordings Space
- * (S3Upload with the Spaces endpoint, docs/sources.md#livekit-egress; DigitalOcean Spaces takes
+ * (S3Upload with the Spaces endpoint, docs/sources.md#livekit-egress-requests; DigitalOcean Spaces takes
  * virtual-hosted and path-style requests, path style keeps one endpoint for every bucket).
  */
 export class MeetingRecorder {
