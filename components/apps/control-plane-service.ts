@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { ServiceScaleConfig } from "../../stacks/schema.ts";
+import { SERVICE_PORT, type ServiceName } from "./service-registry.ts";
 import {
   appsPoolPlacement,
   containerSecurityContext,
@@ -11,14 +12,11 @@ import {
   migrationPodLabels,
   NAME_LABEL,
   podSecurityContext,
-  SERVICE_PORT,
   shutdownTiming,
   TMP_MOUNT,
   TMP_VOLUME,
   topologySpread,
 } from "./workload-spec.ts";
-
-export type ServiceName = "auth" | "meetings" | "chat";
 
 export interface ControlPlaneServiceArgs {
   service: ServiceName;

@@ -6,7 +6,6 @@ import { POOL_LABEL } from "../cluster/node-pools.ts";
  * Pulumi so they are tested directly and reused by the component.
  */
 
-export const SERVICE_PORT = 8080;
 export const NAME_LABEL = "app.kubernetes.io/name";
 /** The non-root user the image runs as (apps/Dockerfile: `USER 10001`). */
 export const SERVICE_UID = 10001;

@@ -50,8 +50,8 @@ export const METRICS_API_PORT = P.admissionWebhook;
 
 /**
  * The one receiver of LiveKit's webhooks: meetings' pods (the `app.kubernetes.io/name` label
- * components/apps/control-plane-service.ts gives each service) on their HTTP port (infra/layers/media.ts
- * MEETINGS_WEBHOOK_URL).
+ * components/apps/control-plane-service.ts gives each service) on their HTTP port
+ * (components/apps/service-registry.ts meetingsWebhookUrl).
  */
 export const WEBHOOK_RECEIVER = {
   pods: { "app.kubernetes.io/name": "meetings" },

@@ -11,9 +11,12 @@ export const PLATFORM_PORTS = {
   traefikMetrics: 9100,
   /** LiveKit signalling and Twirp API (../shared/reference/livekit.md §1.1). */
   livekitHttp: 7880,
-  /** LiveKit's Prometheus port (components/media/platform-ports.ts MEDIA_PORTS.livekitPrometheus). */
+  /**
+   * LiveKit's Prometheus port. MEDIA_PORTS (components/media/platform-ports.ts) takes LiveKit's and egress'
+   * ports from here.
+   */
   livekitMetrics: 6789,
-  /** LiveKit egress' Prometheus port (components/media/platform-ports.ts MEDIA_PORTS.egressPrometheus). */
+  /** LiveKit egress' Prometheus port. */
   egressMetrics: 9090,
   /** Grafana's HTTP port in the grafana chart. */
   grafana: 3000,

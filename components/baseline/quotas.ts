@@ -1,5 +1,6 @@
 import { dropletSize } from "../../infra/capacity/droplet-sizes.ts";
 import type { PlatformConfig } from "../../stacks/schema.ts";
+import { SERVICE_NAMES } from "../apps/service-registry.ts";
 import { cpuLimit } from "../apps/workload-spec.ts";
 import { TRAEFIK_EXPOSED_PORTS } from "../gateway/traefik-values.ts";
 import { egressScaling } from "../media/egress.ts";
@@ -40,8 +41,6 @@ export function memoryMiB(quantity: string): number {
   if (!m) throw new Error(`expected a Kubernetes memory quantity such as 256Mi, got "${quantity}"`);
   return Number(m[1]) * (m[2] === "Gi" ? 1024 : 1);
 }
-
-const SERVICES = ["auth", "meetings", "chat"] as const;
 
 /** A Deployment with `maxSurge: 1` runs one extra pod while a rollout replaces the old ReplicaSet. */
 export const ROLLOUT_SURGE_PODS = 1;
@@ -85,7 +84,7 @@ function spare(pods: number, limits: ContainerLimits): { pods: number; pod: PodC
 export function namespaceBudgets(config: PlatformConfig): Record<NamespaceKey, NamespaceBudget> {
   const limits = containerLimits(config);
   const services = budgetOf([
-    ...SERVICES.map((s) => {
+    ...SERVICE_NAMES.map((s) => {
       const scale = config.services[s];
       return {
         pods: scale.maxReplicas + ROLLOUT_SURGE_PODS + MIGRATION_JOB_PODS,
@@ -161,8 +160,8 @@ export function quotaHard(budget: NamespaceBudget): Record<string, string> {
  */
 export function containerLimits(config: PlatformConfig): Record<NamespaceKey, ContainerLimits> {
   const small = { defaultRequest: { cpu: "50m", memory: "64Mi" }, default: { cpu: "250m", memory: "256Mi" } };
-  const largestCpu = Math.max(...SERVICES.map((s) => cpuMillis(cpuLimit(config.services[s].cpu))));
-  const largestMemory = Math.max(...SERVICES.map((s) => memoryMiB(config.services[s].memory)));
+  const largestCpu = Math.max(...SERVICE_NAMES.map((s) => cpuMillis(cpuLimit(config.services[s].cpu))));
+  const largestMemory = Math.max(...SERVICE_NAMES.map((s) => memoryMiB(config.services[s].memory)));
   return {
     gateway: small,
     // A default above the max would make the LimitRange refuse every pod that relies on it.

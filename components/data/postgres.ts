@@ -1,11 +1,9 @@
 import * as digitalocean from "@pulumi/digitalocean";
 import * as pulumi from "@pulumi/pulumi";
 import type { PlatformConfig } from "../../stacks/schema.ts";
+import { SERVICE_NAMES, type ServiceName } from "../apps/service-registry.ts";
 import { areaTags, resourceName, type StackIdentity } from "../naming.ts";
 import { MONITORING_ROLE } from "./monitoring-role.ts";
-
-export const SERVICES = ["auth", "meetings", "chat"] as const;
-export type ServiceName = (typeof SERVICES)[number];
 
 export interface PostgresArgs {
   identity: StackIdentity;
@@ -79,7 +77,7 @@ export class Postgres extends pulumi.ComponentResource {
     );
 
     const users = Object.fromEntries(
-      SERVICES.map((service) => [
+      SERVICE_NAMES.map((service) => [
         service,
         new digitalocean.DatabaseUser(
           `${name}-user-${service}`,

@@ -1,4 +1,5 @@
 import type { PlatformConfig } from "../../stacks/schema.ts";
+import { PLATFORM_PORTS } from "../baseline/platform-ports.ts";
 import {
   assertDisjointPortRanges,
   KUBERNETES_NODE_PORTS,
@@ -12,13 +13,13 @@ import {
  * ports, §7). Everything configurable comes from stack config.
  */
 export const MEDIA_PORTS = {
-  livekitHttp: 7880,
-  livekitPrometheus: 6789,
+  livekitHttp: PLATFORM_PORTS.livekitHttp,
+  livekitPrometheus: PLATFORM_PORTS.livekitMetrics,
   turnListening: 3478,
   turnTls: 5349,
   turnPublicTls: 443,
   egressHealth: 8080,
-  egressPrometheus: 9090,
+  egressPrometheus: PLATFORM_PORTS.egressMetrics,
   proberMetrics: 9102,
 } as const;
 

@@ -1,15 +1,14 @@
+import { SERVICES_NAMESPACE, type ServiceName } from "../apps/service-registry.ts";
 import { NAMESPACES } from "../baseline/namespaces.ts";
 import { PLATFORM_PORTS } from "../baseline/platform-ports.ts";
 import { ENTRY_KEY } from "../edge/web-build.ts";
 import { webOrigin } from "../edge/web-config.ts";
 
-/** The services Prometheus scrapes through ServiceMonitors: every control-plane service on its `http` port. */
-export const SERVICE_MONITOR_TARGETS = ["auth", "meetings", "chat"] as const;
-
-export function serviceMonitorSpec(service: string): Record<string, unknown> {
+/** Prometheus scrapes every control-plane service through a ServiceMonitor on its `http` port. */
+export function serviceMonitorSpec(service: ServiceName): Record<string, unknown> {
   return {
     selector: { matchLabels: { "app.kubernetes.io/name": service } },
-    namespaceSelector: { matchNames: [NAMESPACES.services] },
+    namespaceSelector: { matchNames: [SERVICES_NAMESPACE] },
     // Services label every series with `service` themselves (docs/metrics.md); keep theirs over the target's.
     endpoints: [{ port: "http", path: "/metrics", interval: "30s", scheme: "http", honorLabels: true }],
   };

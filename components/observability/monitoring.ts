@@ -3,6 +3,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import type { GrafanaConfig } from "../../stacks/schema.ts";
+import { SERVICE_NAMES } from "../apps/service-registry.ts";
 import { NAMESPACES } from "../baseline/namespaces.ts";
 import { resourceName, type StackIdentity } from "../naming.ts";
 import { type AlertChannels, alertmanagerInputFromChannels } from "./alert-receivers.ts";
@@ -18,7 +19,6 @@ import {
 } from "./monitoring-chart.ts";
 import {
   certManagerMonitorSpec,
-  SERVICE_MONITOR_TARGETS,
   serviceMonitorSpec,
   traefikMonitorSpec,
   uptimeTargets,
@@ -241,7 +241,7 @@ export class Monitoring extends pulumi.ComponentResource {
         postgres: { poolMaxPerReplica: args.postgresPoolMaxPerReplica },
       }),
     });
-    for (const service of SERVICE_MONITOR_TARGETS) {
+    for (const service of SERVICE_NAMES) {
       custom(
         `servicemonitor-${service}`,
         "ServiceMonitor",

@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
-import { ControlPlaneService, type ServiceName } from "../../components/apps/control-plane-service.ts";
+import { ControlPlaneService } from "../../components/apps/control-plane-service.ts";
+import { SERVICES_NAMESPACE, type ServiceName, serviceUrl } from "../../components/apps/service-registry.ts";
 import { AuthSigningKeys } from "../../components/apps/signing-keys.ts";
-import { NAMESPACES } from "../../components/baseline/namespaces.ts";
 import { PRIORITY_CLASSES } from "../../components/baseline/priority-classes.ts";
 import { imageReference } from "../../components/edge/registry.ts";
 import { webOrigin } from "../../components/edge/web-config.ts";
@@ -52,7 +52,7 @@ export function createAppsLayer(
   const tokens = {
     AUTH_ISSUER: issuer,
     AUTH_AUDIENCE: "gomeet",
-    AUTH_JWKS_URL: `${serviceUrl("auth")}/.well-known/jwks.json`,
+    AUTH_JWKS_URL: serviceUrl("auth", "/.well-known/jwks.json"),
   };
   // One Valkey for all three services. Besides each service's own keys (prefixed gomeet:<service>:) it carries
   // the access-event and meeting-event streams (apps/shared/src/event-stream.ts) that every service must read:
@@ -69,7 +69,7 @@ export function createAppsLayer(
   });
   const base = (service: ServiceName) => ({
     service,
-    namespace: NAMESPACES.services,
+    namespace: SERVICES_NAMESPACE,
     image: imageReference(config.registry.name, service, config.services.imageTag),
     imageTag: config.services.imageTag,
     scale: config.services[service],
@@ -153,9 +153,4 @@ export function createAppsLayer(
     providers,
   );
   return { services: { auth, meetings, chat }, signingKeys };
-}
-
-/** In-cluster address of a service (what other services and LiveKit call). */
-export function serviceUrl(service: ServiceName): string {
-  return `http://${service}.${NAMESPACES.services}.svc.cluster.local:8080`;
 }

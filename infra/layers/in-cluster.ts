@@ -1,4 +1,5 @@
 import type * as pulumi from "@pulumi/pulumi";
+import { SERVICE_NAMES } from "../../components/apps/service-registry.ts";
 import { SecurityBaseline } from "../../components/baseline/baseline.ts";
 import { Gateway } from "../../components/gateway/gateway.ts";
 import type { StackIdentity } from "../../components/naming.ts";
@@ -27,15 +28,13 @@ export interface InClusterLayer {
   grafanaAdminPassword: pulumi.Output<string>;
 }
 
-const SERVICES = ["auth", "meetings", "chat"] as const;
-
 /**
  * postgres.js `max` per replica of the services: each service's PgBouncer pool shared by its replicas at their
  * maximum count (the pool-limit alerts measure busy connections against it). The services read the same value.
  */
 export function servicePoolMaxPerReplica(config: PlatformConfig): number {
   return Math.min(
-    ...SERVICES.map((s) =>
+    ...SERVICE_NAMES.map((s) =>
       Math.max(1, Math.floor(config.postgres.poolSize[s] / config.services[s].maxReplicas)),
     ),
   );

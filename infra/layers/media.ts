@@ -1,4 +1,5 @@
 import type * as pulumi from "@pulumi/pulumi";
+import { meetingsWebhookUrl } from "../../components/apps/service-registry.ts";
 import { afterPlatform, type PlatformOrdering } from "../../components/baseline/ordering.ts";
 import { Egress } from "../../components/media/egress.ts";
 import { LiveKit } from "../../components/media/livekit.ts";
@@ -16,13 +17,6 @@ export const MEDIA_NAMESPACE = "media";
  * grace, anti-affinity — are for pods that hold meetings).
  */
 export const PROBER_NAMESPACE = "monitoring";
-
-/**
- * Where LiveKit posts room and participant events: the meetings service's webhook route, in-cluster. A contract
- * with the apps layer, which deploys `meetings` in the `services` namespace on port 8080
- * (components/baseline/platform-ports.ts `serviceHttp`).
- */
-export const MEETINGS_WEBHOOK_URL = "http://meetings.services.svc.cluster.local:8080/livekit/webhook";
 
 export interface MediaLayerOptions {
   /** `registry.digitalocean.com/<name>`, for GoMeet's own images (the TURN prober). */
@@ -73,7 +67,7 @@ export function createMediaLayer(
         servers: turn.liveKitTurnServers,
         sharedSecret: turn.sharedSecret,
       },
-      webhookUrls: [MEETINGS_WEBHOOK_URL],
+      webhookUrls: [meetingsWebhookUrl()],
     },
     providers,
   );
