@@ -7,7 +7,7 @@ import {
   appsPoolPlacement,
   containerSecurityContext,
   cpuLimit,
-  entryCommand,
+  imageEntryCommand,
   migrationJobName,
   migrationPodLabels,
   NAME_LABEL,
@@ -109,7 +109,7 @@ export class ControlPlaneService extends pulumi.ComponentResource {
                 {
                   name: "migrate",
                   image: args.image,
-                  command: entryCommand(service, "migrate"),
+                  command: imageEntryCommand(service, "migrate"),
                   env: envList,
                   envFrom,
                   resources,
@@ -153,7 +153,7 @@ export class ControlPlaneService extends pulumi.ComponentResource {
                 {
                   name: service,
                   image: args.image,
-                  command: entryCommand(service, "server"),
+                  command: imageEntryCommand(service, "server"),
                   ports: [{ name: "http", containerPort: SERVICE_PORT, protocol: "TCP" }],
                   env: envList,
                   envFrom,

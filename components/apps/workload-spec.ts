@@ -66,9 +66,21 @@ export function migrationPodLabels(service: string): Record<string, string> {
   };
 }
 
-/** The container command for a service entry point (the same files `npm run dev` runs: apps/dev.ts). */
+/**
+ * A service entry point run from its TypeScript source, as `npm run dev` (scripts/dev.ts) and the tests start it:
+ * node itself with tsx as a loader, so signals reach the server and not a wrapper.
+ */
 export function entryCommand(service: string, entry: "server" | "migrate"): string[] {
   return ["node", "--import", "tsx", `apps/${service}/src/${entry}.ts`];
+}
+
+/**
+ * The container command for the same entry point in the image: the JavaScript tsc emitted from that file
+ * (apps/Dockerfile, tsconfig.build.json), laid out at the source's path with `.js`. Source maps make stack
+ * traces name the TypeScript lines.
+ */
+export function imageEntryCommand(service: string, entry: "server" | "migrate"): string[] {
+  return ["node", "--enable-source-maps", `apps/${service}/src/${entry}.js`];
 }
 
 export function podSecurityContext(): Record<string, unknown> {
@@ -90,7 +102,7 @@ export function containerSecurityContext(): Record<string, unknown> {
   };
 }
 
-/** tsx compiles into a cache directory; with a read-only root filesystem it gets a writable emptyDir at /tmp. */
+/** The root filesystem is read-only; libraries that write to os.tmpdir() get a small writable emptyDir at /tmp. */
 export const TMP_VOLUME = { name: "tmp", emptyDir: { sizeLimit: "64Mi" } };
 export const TMP_MOUNT = { name: "tmp", mountPath: "/tmp" };
 

@@ -103,12 +103,16 @@ describe.each(STACKS)("apps layer — $stack", ({ stack, environment }) => {
       const deployment = named(graph, "kubernetes:apps/v1:Deployment", `${service}-deployment`);
       expect((job.inputs.metadata as Json).name).toBe(migrationJobName(service, config.services.imageTag));
       expect(deployment.dependencies).toContain(job.urn);
-      expect(container(job).command).toEqual(["node", "--import", "tsx", `apps/${service}/src/migrate.ts`]);
+      // The compiled entry points the image holds (apps/Dockerfile), not TypeScript through a loader.
+      expect(container(job).command).toEqual([
+        "node",
+        "--enable-source-maps",
+        `apps/${service}/src/migrate.js`,
+      ]);
       expect(container(deployment).command).toEqual([
         "node",
-        "--import",
-        "tsx",
-        `apps/${service}/src/server.ts`,
+        "--enable-source-maps",
+        `apps/${service}/src/server.js`,
       ]);
       expect(container(job).image).toBe(
         `registry.digitalocean.com/gomeet/${service}:${config.services.imageTag}`,
