@@ -1,7 +1,7 @@
 import { defineConfig } from "vitest/config";
 
 // Every test file runs in its own forked process: the Pulumi SDK keeps its runtime state (mocks, stack
-// resource, config) on globals, so files must not share a process (see ../shared/reference/pulumi.md §2.3 #7).
+// resource, config) on globals, so files must not share a process (docs/sources.md#pulumi-sdk-global-state).
 export default defineConfig({
   test: {
     pool: "forks",

@@ -1,6 +1,6 @@
 /**
  * Names and tags shared by every component. Resource names carry the stack (`gomeet-<stack>-…`) so two stacks
- * never collide in one DigitalOcean account (../shared/design.md "Stack configuration").
+ * never collide in one DigitalOcean account (README.md#stack-configuration).
  */
 export interface StackIdentity {
   /** Pulumi stack name, e.g. `production` or `eph-alice`. */

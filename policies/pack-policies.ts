@@ -28,7 +28,7 @@ export function fromStackResource(r: PulumiPolicyResource): PolicyResource {
 
 /**
  * The rules as @pulumi/policy objects for `pulumi preview --policy-pack policies`. Kept apart from the pack
- * entry (policies/index.ts) because `new PolicyPack` starts a gRPC server and may exist once per process
+ * entry (policies/index.cjs) because `new PolicyPack` starts a gRPC server and may exist once per process
  * (@pulumi/policy server.ts `serve`): tests and the offline plan import the rules, never the entry.
  */
 export function toPulumiPolicy(rule: PolicyRule): ResourceValidationPolicy | StackValidationPolicy {

@@ -14,7 +14,7 @@ export interface RuleViolation {
   expected: string;
 }
 
-/** RAM per managed-database size, for the PgBouncer and standby limits below (digitalocean.md §3–4). */
+/** RAM per managed-database size, for the PgBouncer and standby limits below (docs/sources.md#postgresql-limits, docs/sources.md#valkey-pricing-and-limits). */
 const DATABASE_RAM_GIB: Record<string, number> = {
   "db-s-1vcpu-1gb": 1,
   "db-s-1vcpu-2gb": 2,
@@ -61,7 +61,7 @@ export function checkPlatformRules(config: PlatformConfig): RuleViolation[] {
       expected: `expected 1 on ${config.postgres.size}: standby nodes need a plan with at least 2 GiB RAM`,
     });
   }
-  // PgBouncer allows 25 connections per GiB of RAM, 3 of them reserved (digitalocean.md §3.3).
+  // PgBouncer allows 25 connections per GiB of RAM, 3 of them reserved (docs/sources.md#postgresql-limits).
   const poolCapacity = pgRam * 25 - 3;
   const pooled = pgbouncerConnections(config);
   if (pooled > poolCapacity) {
@@ -70,7 +70,7 @@ export function checkPlatformRules(config: PlatformConfig): RuleViolation[] {
       expected: `expected pools totalling at most ${poolCapacity} connections on ${config.postgres.size} (auth + meetings + chat × ${config.postgres.chatShards} shards = ${pooled})`,
     });
   }
-  // 21 PgBouncer pools per cluster (digitalocean.md §3.3): auth, meetings and one per chat shard.
+  // 21 PgBouncer pools per cluster (docs/sources.md#postgresql-limits): auth, meetings and one per chat shard.
   if (2 + config.postgres.chatShards > 21) {
     violations.push({
       path: ["postgres", "chatShards"],

@@ -33,7 +33,7 @@ const dropletSize = z.string().refine(isKnownDropletSize, {
     "expected a DigitalOcean Droplet size slug from infra/capacity/droplet-sizes.json (e.g. c-16-intel)",
 });
 
-/** Managed-database node sizes offered for PostgreSQL and Valkey (../shared/reference/digitalocean.md §3.2, §4). */
+/** Managed-database node sizes offered for PostgreSQL and Valkey (docs/sources.md#managed-database-sizes). */
 export const DATABASE_SIZES = [
   "db-s-1vcpu-1gb",
   "db-s-1vcpu-2gb",
@@ -303,7 +303,7 @@ export const platformSchema = z.strictObject({
         .regex(/^[a-z0-9.-]+:\d{1,5}$/, { message: "expected host:port such as smtp.example.com:587" }),
       from: z.email({ message: "expected an e-mail address" }),
     }),
-    /** DigitalOcean uptime checks and alerts on the public endpoints ($1 per check a month, digitalocean.md §5). */
+    /** DigitalOcean uptime checks and alerts on the public endpoints ($1 per check a month, docs/sources.md#monitoring-and-uptime-checks). */
     uptimeChecks: z.boolean({ message: "expected true or false" }),
     grafana: grafanaSchema,
   }),

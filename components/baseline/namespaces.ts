@@ -34,7 +34,7 @@ export const POD_SECURITY: Record<NamespaceKey, PodSecurityPolicyChoice> = {
     enforce: "privileged",
     warn: "privileged",
     reason:
-      "LiveKit runs with hostNetwork (one SFU per node on the node's public address, ../shared/reference/livekit.md §3.2); the baseline level already forbids host namespaces, so privileged is the least level that admits it",
+      "LiveKit runs with hostNetwork (one SFU per node on the node's public address, docs/sources.md#livekit-helm-chart); the baseline level already forbids host namespaces, so privileged is the least level that admits it",
   },
   monitoring: {
     enforce: "baseline",

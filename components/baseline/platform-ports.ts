@@ -9,7 +9,7 @@ export const PLATFORM_PORTS = {
   traefikWeb: 8000,
   traefikWebsecure: 8443,
   traefikMetrics: 9100,
-  /** LiveKit signalling and Twirp API (../shared/reference/livekit.md §1.1). */
+  /** LiveKit signalling and Twirp API (docs/sources.md#livekit-server-configuration). */
   livekitHttp: 7880,
   /**
    * LiveKit's Prometheus port. MEDIA_PORTS (components/media/platform-ports.ts) takes LiveKit's and egress'
@@ -25,7 +25,7 @@ export const PLATFORM_PORTS = {
   admissionWebhook: 10250,
   nodeExporter: 9100,
   kubelet: 10250,
-  /** Managed PostgreSQL direct and PgBouncer ports; Valkey listens on 25061 too (digitalocean.md §3.3). */
+  /** Managed PostgreSQL direct and PgBouncer ports; Valkey listens on 25061 too (docs/sources.md#postgresql-limits). */
   postgres: 25060,
   postgresPool: 25061,
   postgresExporter: 9187,

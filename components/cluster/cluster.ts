@@ -64,9 +64,9 @@ export class Cluster extends pulumi.ComponentResource {
           allowedAddresses: config.controlPlaneAllowList,
         },
         // Credentials in the kubeconfig expire after this; Pulumi.yaml refreshes state on every run so the
-        // provider always gets a live token (DOKS default is 7 days; ../shared/reference/pulumi.md §3).
+        // provider always gets a live token (DOKS default is 7 days; docs/sources.md#pulumi-digitalocean-provider).
         kubeconfigExpireSeconds: config.kubeconfigExpireSeconds,
-        // Scale-down honours PodDisruptionBudgets (digitalocean.md §2); media pods also block it while rooms
+        // Scale-down honours PodDisruptionBudgets (docs/sources.md#doks-autoscaling); media pods also block it while rooms
         // are live through their long termination grace period.
         clusterAutoscalerConfigurations: [
           { scaleDownUtilizationThreshold: 0.5, scaleDownUnneededTime: "10m0s" },
@@ -120,7 +120,7 @@ export class Cluster extends pulumi.ComponentResource {
     this.clusterUrn = doks.clusterUrn;
     this.kubeconfig = pulumi.secret(doks.kubeConfigs.apply((configs) => configs[0]?.rawConfig ?? ""));
     // A stable clusterIdentifier stops a refreshed kubeconfig from replacing every Kubernetes object
-    // (../shared/reference/pulumi.md §4.3).
+    // (docs/sources.md#pulumi-kubernetes-provider).
     this.provider = new k8s.Provider(
       `${name}-k8s`,
       {

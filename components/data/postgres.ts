@@ -34,7 +34,7 @@ export function databaseNames(
  * Managed PostgreSQL in the stack's VPC: standby nodes and a read replica where config asks for them, one
  * database, user and PgBouncer pool (transaction mode) per service, and a database firewall that admits only
  * the DOKS cluster. Daily backups and 7-day point-in-time recovery are DigitalOcean's managed defaults
- * (digitalocean.md §3.3; restore runbook in docs/runbooks/postgres-restore.md).
+ * (docs/sources.md#postgresql-limits; restore runbook in docs/runbooks/postgres-restore.md).
  */
 export class Postgres extends pulumi.ComponentResource {
   /** Pooled connection string per service (chat: one per shard, in shard order); secret. */

@@ -5,7 +5,7 @@ import { PRIORITY_CLASSES } from "../baseline/priority-classes.ts";
 export interface TraefikValuesInput {
   /** DigitalOcean load balancer name (`gomeet-<stack>-gateway`). */
   loadBalancerName: string;
-  /** Load balancer size units: each adds 10,000 RPS and 10,000 connections (digitalocean.md §5). */
+  /** Load balancer size units: each adds 10,000 RPS and 10,000 connections (docs/sources.md#load-balancers). */
   loadBalancerNodes: number;
   replicas: number;
   /** Sources allowed to send a PROXY protocol header: the load balancer and the nodes, all inside the VPC. */
@@ -15,10 +15,10 @@ export interface TraefikValuesInput {
 /** The annotations from which DigitalOcean's cloud controller builds the load balancer in front of Traefik. */
 export function loadBalancerAnnotations(input: TraefikValuesInput): Record<string, string> {
   return {
-    // digitalocean-cloud-controller-manager docs/controllers/services/annotations.md
+    // https://github.com/digitalocean/digitalocean-cloud-controller-manager/blob/master/docs/controllers/services/annotations.md
     "service.beta.kubernetes.io/do-loadbalancer-name": input.loadBalancerName,
     // The regional (HTTP) load balancer scales by size units and speaks PROXY protocol; DOKS ≥ 1.33 otherwise
-    // creates a network load balancer (digitalocean.md §2 "Default LB type").
+    // creates a network load balancer (docs/sources.md#doks-release-notes).
     "service.beta.kubernetes.io/do-loadbalancer-type": "REGIONAL",
     "service.beta.kubernetes.io/do-loadbalancer-size-unit": String(input.loadBalancerNodes),
     // TCP pass-through: TLS ends at Traefik (cert-manager certificates), so the LB never sees plaintext.

@@ -5,14 +5,14 @@ import { type RedisConnection, redisConfigBlock, validateRedisConnection } from 
 /**
  * Renders the livekit/egress service config. Recordings go to a DigitalOcean Space through `storage.s3`:
  * current egress reads only `storage.s3`, and a top-level `s3:` (as in the Helm chart's samples) is silently
- * ignored (../shared/reference/livekit.md §3.3). Carries API and Spaces secrets: ship it in a Secret.
+ * ignored (docs/sources.md#livekit-egress). Carries API and Spaces secrets: ship it in a Secret.
  */
 export interface EgressConfigInput {
   apiKey: string;
   apiSecret: string;
   /** The SFU's signal URL, e.g. wss://livekit.<domain>. */
   wsUrl: string;
-  /** The same Valkey the SFU uses (livekit.md §3.3). */
+  /** The same Valkey the SFU uses (docs/sources.md#livekit-egress). */
   redis: RedisConnection;
   recordings: {
     /** Spaces region slug; GoMeet runs in sgp1. */
@@ -26,7 +26,7 @@ export interface EgressConfigInput {
   logLevel: "debug" | "info" | "warn" | "error";
 }
 
-/** Spaces' S3 endpoint is `https://<region>.digitaloceanspaces.com` (livekit.md §3.3, DO Spaces docs). */
+/** Spaces' S3 endpoint is `https://<region>.digitaloceanspaces.com` (docs/sources.md#spaces). */
 export function spacesEndpoint(region: string): string {
   return `https://${region}.digitaloceanspaces.com`;
 }
@@ -66,7 +66,7 @@ export function renderEgressConfig(input: EgressConfigInput): string {
         access_key: input.recordings.accessKey,
         secret: input.recordings.secretKey,
         // With a custom endpoint the SDK uses it as BaseEndpoint; the region still signs requests
-        // (livekit.md §3.3, livekit/storage s3.go).
+        // (livekit/storage s3.go, docs/sources.md#livekit-egress).
         region: input.recordings.region,
         endpoint: spacesEndpoint(input.recordings.region),
         bucket: input.recordings.bucket,

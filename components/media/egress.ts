@@ -33,9 +33,9 @@ export function egressScaling(config: PlatformConfig): { minReplicas: number; ma
 }
 
 /**
- * LiveKit egress (issue 4 §3): recorders on the egress pool writing to the recordings Space. Its config carries
+ * LiveKit egress: recorders on the egress pool writing to the recordings Space. Its config carries
  * the API secret, the Valkey password and the Spaces key, so it lives in a Secret and reaches the process as
- * `EGRESS_CONFIG_BODY` (the variable the upstream chart uses, ../shared/reference/livekit.md §3.3 — where the
+ * `EGRESS_CONFIG_BODY` (the variable the upstream chart uses, docs/sources.md#livekit-helm-chart — where the
  * chart puts it in a ConfigMap).
  */
 export class Egress extends pulumi.ComponentResource {

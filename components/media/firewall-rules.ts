@@ -2,8 +2,8 @@ import type { PortRange } from "./input-rules.ts";
 
 /**
  * Cloud Firewall rules for the media nodes and the TURN droplets, as plain data. DigitalOcean firewalls take
- * ICMP/TCP/UDP rules with a `port_range` of one port or `low-high` (../shared/reference/digitalocean.md §6,
- * ../shared/reference/pulumi.md §3 `Firewall`).
+ * ICMP/TCP/UDP rules with a `port_range` of one port or `low-high` (docs/sources.md#cloud-firewalls,
+ * docs/sources.md#pulumi-digitalocean-provider `Firewall`).
  */
 export interface InboundRule {
   protocol: "tcp" | "udp";
@@ -24,8 +24,8 @@ function ports(range: PortRange): string {
 
 /**
  * What WebRTC clients reach directly on a media node: the ICE/UDP host-candidate range and ICE/TCP
- * (../shared/reference/livekit.md §1.2 ports). Signalling (HTTP 7880) goes through the gateway and stays
- * closed; the NodePort range is opened by DOKS' own managed firewalls (digitalocean.md §2).
+ * (docs/sources.md#livekit-ports-and-firewall). Signalling (HTTP 7880) goes through the gateway and stays
+ * closed; the NodePort range is opened by DOKS' own managed firewalls (docs/sources.md#doks-managed-firewalls).
  */
 export function webRtcInboundRules(rtc: { udpPortRange: PortRange; tcpPort: number }): InboundRule[] {
   return [

@@ -4,7 +4,7 @@ import { liveKitProbes } from "./livekit-workload.ts";
 
 /**
  * How long a new media node takes from "the schedule needs it" to "LiveKit on it is Ready", step by step. The
- * DigitalOcean steps are assumptions: the references (../shared/reference/digitalocean.md) give no provisioning
+ * DigitalOcean steps are assumptions: DigitalOcean's docs (docs/sources.md#doks-autoscaling) give no provisioning
  * time for a DOKS node, so they are stated here and measured as docs/capacity.md "Schedule-aware scaling" says.
  */
 export const MEDIA_NODE_STARTUP_STEPS = [
@@ -41,7 +41,7 @@ export function mediaNodeStartupSeconds(): number {
  * The meetings service's look-ahead (`MEETINGS_SCALE_LEAD_SECONDS`): nodes for a meeting are asked for this long
  * before it starts. 20 minutes is more than twice the start-up estimate above (435 s, about 7 min), so a Droplet that takes
  * twice the assumed time, or a second scale-up round, still lands before the first participant; with per-second
- * node billing (digitalocean.md "Worker nodes") the early node costs 20 minutes of one Droplet per meeting.
+ * node billing (docs/sources.md#doks-pricing) the early node costs 20 minutes of one Droplet per meeting.
  */
 export const MEDIA_SCALE_LEAD_SECONDS = 1_200;
 
@@ -55,7 +55,7 @@ export const MEDIA_SCALE_LEAD_SECONDS = 1_200;
  * - CPU at 60 %, kept alongside: the schedule does not know a meeting's real load (publishers, layouts, ad-hoc
  *   rooms), CPU does; and if the schedule metric is missing (meetings or Prometheus down) the HPA still scales up
  *   on CPU and refuses to scale down while a metric is unreadable (kubernetes.io HPA "Algorithm details"), which is
- *   the safe way to be blind. The Helm chart's DigitalOcean example scales at 60 % (livekit.md §3.2), below the
+ *   the safe way to be blind. The Helm chart's DigitalOcean example scales at 60 % (docs/sources.md#livekit-helm-chart), below the
  *   node selector's 80 % skip threshold for rooms already placed.
  */
 export function liveKitScaling(pool: NodePoolConfig) {
@@ -88,7 +88,7 @@ export const LIVEKIT_SCALE_DOWN_STABILIZATION_SECONDS = 3_600;
  * Up: at once, as many nodes as asked (a 500-person meeting needs its node before it starts; the Droplets are the
  * slow part). Down: only after the need has stayed lower for an hour, and one pod per 10 minutes, because every
  * removed pod drains its rooms for up to LIVEKIT_DRAIN_SECONDS and the PDB lets one media node go at a time
- * (livekit.md §4.3, livekit/livekit#1032).
+ * (docs/sources.md#livekit-distributed-setup, https://github.com/livekit/livekit/issues/1032).
  */
 export function liveKitScalingBehavior() {
   return {

@@ -20,7 +20,7 @@ export interface LiveKitRuntimeValues {
 /**
  * Node-wide caps from the media node's size. The sample's documented defaults — 400 tracks per vCPU up to
  * 8000, 1 GB/s — are not applied in code (livekit-server pkg/config/config.go, https://github.com/livekit/livekit), so GoMeet writes them out,
- * with bytes/s further capped at 80 % of the node's NIC (digitalocean.md §1.2: 10 or 2 Gbps).
+ * with bytes/s further capped at 80 % of the node's NIC (10 or 2 Gbps, docs/sources.md#droplet-limits).
  */
 export function nodeLimits(media: DropletSize): { numTracks: number; bytesPerSec: number } {
   const nicBytesPerSec = (media.network_cap_gbps * 1e9) / 8;

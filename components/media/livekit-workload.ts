@@ -1,11 +1,11 @@
 /**
  * How long Kubernetes waits after SIGTERM before killing a LiveKit pod: the Helm chart's 5 h, "ensuring Kubernetes
  * gives sufficient time for the pod to gracefully shut down" — a draining node keeps its rooms until the last
- * participant leaves (../shared/reference/livekit.md §3.1, §4.3).
+ * participant leaves (docs/sources.md#livekit-helm-chart, docs/sources.md#livekit-distributed-setup).
  */
 export const LIVEKIT_DRAIN_SECONDS = 18_000;
 
-/** LiveKit's requested socket buffer (mediatransportutil defaultUDPBufferSize, livekit.md §1.2). */
+/** LiveKit's requested socket buffer (mediatransportutil defaultUDPBufferSize, docs/sources.md#livekit-udp-buffers). */
 export const UDP_BUFFER_BYTES = 16_777_216;
 
 interface Probe {
@@ -21,7 +21,7 @@ interface Probe {
  * Readiness on `/`, which answers 406 once the node's stats are > 4 s old, so a saturated node stops receiving
  * new signalling. Liveness only checks that the port accepts connections, and tolerates two minutes of failure:
  * the chart probes liveness on `/` too, which lets kubelet kill a CPU-starved node with every meeting on it
- * (livekit.md §3.2 "probe risk").
+ * (docs/sources.md#livekit-helm-chart).
  */
 export function liveKitProbes(): { readiness: Probe; liveness: Probe } {
   return {

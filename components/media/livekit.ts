@@ -35,7 +35,7 @@ export interface LiveKitArgs {
 }
 
 /**
- * The LiveKit SFU (issue 4 §2): one hostNetwork pod per media node, its config and keys only in a Secret, drained
+ * The LiveKit SFU: one hostNetwork pod per media node, its config and keys only in a Secret, drained
  * rather than killed on SIGTERM, and a Cloud Firewall on the media pool opening exactly the WebRTC ports. The
  * `wss://livekit.<domain>` route is the gateway's; it targets `service`.
  */
@@ -59,7 +59,7 @@ export class LiveKit extends pulumi.ComponentResource {
     const ns = args.namespace;
 
     // LiveKit keys: [A-Za-z0-9_-]{3,64} (components/media/livekit-config.ts); the secret ≥ 32 chars
-    // (../shared/reference/livekit.md §1.1 ValidateKeys).
+    // (ValidateKeys, docs/sources.md#livekit-server-configuration).
     const apiKeySuffix = new random.RandomPassword(`${name}-api-key`, { length: 16, special: false }, child);
     const apiSecret = new random.RandomPassword(`${name}-api-secret`, { length: 48, special: false }, child);
     this.apiKey = pulumi.secret(pulumi.interpolate`API${apiKeySuffix.result}`);
@@ -82,7 +82,7 @@ export class LiveKit extends pulumi.ComponentResource {
             liveKitConfigInput(config, media, {
               apiKey,
               apiSecret: secret,
-              // DigitalOcean's managed Valkey user is `default` and speaks TLS only (../shared/reference/pulumi.md §3).
+              // DigitalOcean's managed Valkey user is `default` and speaks TLS only (docs/sources.md#valkey-pricing-and-limits).
               redis: {
                 address: `${host}:${port}`,
                 username: "default",
@@ -126,12 +126,12 @@ export class LiveKit extends pulumi.ComponentResource {
             metadata: { labels, annotations: { "gomeet.io/config-sha256": pulumi.unsecret(configHash) } },
             spec: {
               // ICE/UDP 50000–60000 is not declarable as container ports; LiveKit needs the node's network
-              // (livekit.md §3.2 "it relies on hostNetwork").
+              // (the Helm chart relies on hostNetwork for it too: docs/sources.md#livekit-helm-chart).
               hostNetwork: true,
               dnsPolicy: "ClusterFirstWithHostNet",
               // Above every other GoMeet class: a pending LiveKit pod may preempt anything but another media pod.
               priorityClassName: PRIORITY_CLASSES.media.name,
-              // SIGTERM drains: running rooms continue, new rooms go elsewhere, exit when empty (livekit.md §4.3).
+              // SIGTERM drains: running rooms continue, new rooms go elsewhere, exit when empty (docs/sources.md#livekit-distributed-setup).
               terminationGracePeriodSeconds: LIVEKIT_DRAIN_SECONDS,
               nodeSelector: placement.nodeSelector,
               tolerations: placement.tolerations,
@@ -152,7 +152,7 @@ export class LiveKit extends pulumi.ComponentResource {
               },
               initContainers: [
                 {
-                  // LiveKit asks for 16 MiB socket buffers and warns below 5 MB (livekit.md §1.2); the kernel caps
+                  // LiveKit asks for 16 MiB socket buffers and warns below 5 MB (docs/sources.md#livekit-udp-buffers); the kernel caps
                   // SO_RCVBUF at net.core.rmem_max, a host-wide key only a privileged container may set.
                   name: "udp-buffers",
                   image: SYSCTL_IMAGE,

@@ -99,7 +99,7 @@ describe("platform port map", () => {
 
 describe("sizing to the node", () => {
   it("gives a dedicated pod DOKS' allocatable memory minus the DaemonSets' share", () => {
-    // c-16-intel: 32 GiB RAM → 28 GiB allocatable (digitalocean.md §2), 16 vCPU.
+    // c-16-intel: 32 GiB RAM → 28 GiB allocatable (docs/sources.md#doks-limits), 16 vCPU.
     expect(dedicatedPodResources(dropletSize("c-16-intel"))).toEqual({
       requests: { cpu: "15000m", memory: `${28 * 1024 - 512}Mi` },
       limits: { cpu: "15000m", memory: `${28 * 1024 - 512}Mi` },

@@ -2,8 +2,8 @@ import type { DropletSize } from "../../infra/capacity/droplet-sizes.ts";
 import { fail } from "./input-rules.ts";
 
 /**
- * Memory DOKS leaves for pods per node RAM size, in GiB (../shared/reference/digitalocean.md §2, "Allocatable
- * pod memory per node", DOKS-LIM). DOKS publishes no reserved-CPU figure, so CPU is sized by headroom below.
+ * Memory DOKS leaves for pods per node RAM size, in GiB (DigitalOcean Kubernetes Limits,
+ * docs/sources.md#doks-limits). DOKS publishes no reserved-CPU figure, so CPU is sized by headroom below.
  */
 const ALLOCATABLE_MEMORY_GIB: Readonly<Record<number, number>> = {
   2: 1,

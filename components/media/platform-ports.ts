@@ -8,9 +8,9 @@ import {
 } from "./port-ranges.ts";
 
 /**
- * The fixed ports of the media layer. LiveKit's are its documented defaults (../shared/reference/livekit.md
- * §1.1, §1.2); coturn's are the TURN conventions 3478/5349 plus 443 for locked-down networks (livekit.md §1.2
- * ports, §7). Everything configurable comes from stack config.
+ * The fixed ports of the media layer. LiveKit's are its documented defaults
+ * (docs/sources.md#livekit-server-configuration); coturn's are the TURN conventions 3478/5349 plus 443 for
+ * locked-down networks (docs/sources.md#livekit-ports-and-firewall, docs/sources.md#coturn). Everything configurable comes from stack config.
  */
 export const MEDIA_PORTS = {
   livekitHttp: PLATFORM_PORTS.livekitHttp,

@@ -4,7 +4,8 @@ import type { TurnServerConfInput } from "./turnserver-conf.ts";
 /**
  * Every port range the platform opens, checked for overlap. LiveKit runs with hostNetwork on the media
  * nodes, so its ports share one namespace with Kubernetes NodePorts; coturn's relay range must not collide
- * with LiveKit's either (../shared/reference/livekit.md §1.4 and §7 [inference] notes).
+ * with LiveKit's either (coturn's default relay range 49152–65535 overlaps LiveKit's 50000–60000:
+ * docs/sources.md#coturn, docs/sources.md#livekit-server-configuration).
  */
 export type PortProtocol = "udp" | "tcp";
 
@@ -16,7 +17,7 @@ export interface NamedPortRange {
   end: number;
 }
 
-/** Kubernetes' default Service NodePort range, opened by DOKS' managed firewall (../shared/reference/digitalocean.md §2, "Worker firewalls"). */
+/** Kubernetes' default Service NodePort range, opened by DOKS' managed firewall (docs/sources.md#doks-managed-firewalls). */
 export const KUBERNETES_NODE_PORTS: NamedPortRange = {
   name: "kubernetes.nodePorts",
   protocols: ["tcp", "udp"],

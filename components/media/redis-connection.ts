@@ -8,7 +8,8 @@ import {
 
 /**
  * The Valkey/Redis connection both livekit-server and egress read through livekit/protocol's `redis`
- * block (../shared/reference/livekit.md §1.3; egress "must be the same redis address", §3.3).
+ * block (docs/sources.md#livekit-server-configuration; egress "must be the same redis address",
+ * docs/sources.md#livekit-egress).
  */
 export interface RedisConnection {
   /** host:port of the managed Valkey (DigitalOcean serves it over TLS only). */
@@ -38,7 +39,7 @@ export function validateRedisConnection(field: string, redis: RedisConnection): 
   }
 }
 
-/** `tls:` replaces the deprecated `use_tls` (livekit.md §1.3). */
+/** `tls:` replaces the deprecated `use_tls` (docs/sources.md#livekit-server-configuration). */
 export function redisConfigBlock(redis: RedisConnection): Record<string, unknown> {
   const tls: Record<string, unknown> = { enabled: redis.tls.enabled };
   if (redis.tls.caCertFile !== undefined) tls.ca_cert_file = redis.tls.caCertFile;

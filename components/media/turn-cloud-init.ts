@@ -15,7 +15,7 @@ import {
  * raise UDP socket buffers. The text embeds the TURN secret and a DNS-scoped API token: the component must
  * pass it as secret user-data.
  *
- * TURN/TLS is also served on 443 — the port locked-down networks let through (livekit.md §1.2 ports) — by an
+ * TURN/TLS is also served on 443 — the port locked-down networks let through (docs/sources.md#livekit-ports-and-firewall) — by an
  * nftables redirect to coturn's TLS port: coturn's own "alternative" TLS listener opens only in its
  * multi-IP RFC 5780 mode, and Debian's unit runs as `turnserver` without the capability to bind 443.
  */
@@ -33,7 +33,7 @@ export interface TurnCloudInitInput {
   dnsApiToken?: string;
   /** Where the deploy hook copies the live certificate for the turnserver user. */
   certDirectory: string;
-  /** net.core.{r,w}mem_max; LiveKit's 16 MiB target is a good figure for a relay too (livekit.md §1.2). */
+  /** net.core.{r,w}mem_max; LiveKit's 16 MiB target is a good figure for a relay too (docs/sources.md#livekit-udp-buffers). */
   udpBufferBytes: number;
   /** Seconds certbot waits for the TXT record to propagate. */
   dnsPropagationSeconds: number;

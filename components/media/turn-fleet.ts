@@ -32,9 +32,9 @@ export interface TurnFleetArgs {
 }
 
 /**
- * The coturn fleet (issue 4 §4): Debian droplets in the VPC, each behind a reserved IP with its own DNS record,
+ * The coturn fleet: Debian droplets in the VPC, each behind a reserved IP with its own DNS record,
  * one shared record over all of them, a firewall opening exactly the TURN and relay ports, and DigitalOcean
- * Monitoring alerts. A replaced droplet (user-data changes force replacement, ../shared/reference/pulumi.md §7)
+ * Monitoring alerts. A replaced droplet (user-data changes force replacement, docs/sources.md#pulumi-digitalocean-provider)
  * gets the same reserved IP back, so DNS, LiveKit's config and clients' cached addresses stay valid.
  */
 export class TurnFleet extends pulumi.ComponentResource {
@@ -54,11 +54,11 @@ export class TurnFleet extends pulumi.ComponentResource {
     const size = dropletSize(config.turn.size);
     const child = { parent: this };
 
-    // coturn's static-auth-secret: the REST scheme's HMAC key (../shared/reference/livekit.md §7).
+    // coturn's static-auth-secret: the REST scheme's HMAC key (docs/sources.md#coturn).
     const secret = new random.RandomPassword(`${name}-shared-secret`, { length: 48, special: false }, child);
     this.sharedSecret = pulumi.secret(secret.result);
 
-    // A Cloud Firewall lists at most 10 droplets by id (../shared/reference/digitalocean.md §6); ids select
+    // A Cloud Firewall lists at most 10 droplets by id (docs/sources.md#cloud-firewalls); ids select
     // exactly this stack's fleet, where a tag shared by name across stacks would not.
     if (config.turn.count > 10) {
       throw new MediaConfigError(

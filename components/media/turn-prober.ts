@@ -12,7 +12,7 @@ export interface TurnProberArgs {
 }
 
 /**
- * apps/turn-prober in the cluster (issue 4 §4): a real allocation against every TURN droplet each minute with a
+ * apps/turn-prober in the cluster: a real allocation against every TURN droplet each minute with a
  * freshly minted credential, exported for Prometheus (docs/media.md "TURN health"). Its environment — the
  * targets and the coturn secret — comes from a Secret.
  */

@@ -90,7 +90,7 @@ export function liveKitTurnServers(domain: string, count: number): LiveKitTurnSe
 
 /**
  * DigitalOcean Monitoring thresholds for a TURN droplet: sustained CPU above the capacity model's 80 % cap, and
- * public outbound traffic above 80 % of the size's NIC cap (digitalocean.md §1.2), in Mbps as the
+ * public outbound traffic above 80 % of the size's NIC cap (docs/sources.md#droplet-limits), in Mbps as the
  * `public_outbound_bandwidth` alert measures it.
  */
 export function turnAlertThresholds(size: DropletSize): { cpuPercent: number; outboundMbps: number } {

@@ -12,8 +12,8 @@ import {
 
 /**
  * Renders coturn's turnserver.conf for one TURN droplet. Options are coturn's (README.turnserver,
- * ../shared/reference/livekit.md §7) as accepted by Debian's coturn 4.6.1, which has no Prometheus exporter
- * (../shared/reference/tools.md §1) — health is measured by apps/turn-prober instead. The text carries the
+ * docs/sources.md#coturn) as accepted by Debian's coturn 4.6.1, which has no Prometheus exporter ("Unavailable
+ * on apt installations") — health is measured by apps/turn-prober instead. The text carries the
  * REST shared secret, so it travels only inside secret user-data.
  */
 
@@ -37,7 +37,7 @@ export const DENIED_PEER_RANGES: readonly string[] = [
 export interface TurnServerConfInput {
   /** Realm announced in 401 challenges; the TURN domain by convention. */
   realm: string;
-  /** coturn REST API secret shared with LiveKit and the prober (livekit.md §7 `static-auth-secret`). */
+  /** coturn REST API secret shared with LiveKit and the prober (`static-auth-secret`, docs/sources.md#coturn). */
   sharedSecret: string;
   /** Addresses to listen on; empty ⇒ every interface. */
   listeningIps: string[];
@@ -45,7 +45,7 @@ export interface TurnServerConfInput {
   relayIp?: string;
   /** Public address advertised in XOR-RELAYED-ADDRESS; `private` when the droplet sits behind 1:1 NAT. */
   externalIp?: { public: string; private?: string };
-  /** STUN/TURN over UDP and TCP, 3478 by convention (livekit.md §1.2 ports). */
+  /** STUN/TURN over UDP and TCP, 3478 by convention (docs/sources.md#coturn). */
   listeningPort: number;
   /**
    * TURN over TLS/DTLS, 5349 by convention. Clients also reach it on 443: coturn opens its "alternative" TLS
@@ -125,7 +125,7 @@ export function renderTurnServerConf(input: TurnServerConfInput): string {
   lines.push(
     `min-port=${input.relayPortRange.start}`,
     `max-port=${input.relayPortRange.end}`,
-    // REST API: password = base64(HMAC-SHA1(secret, "<expiry>:<user>")), the scheme LiveKit mints (livekit.md §7).
+    // REST API: password = base64(HMAC-SHA1(secret, "<expiry>:<user>")), the scheme LiveKit mints (docs/sources.md#coturn).
     "use-auth-secret",
     `static-auth-secret=${input.sharedSecret}`,
     `realm=${input.realm}`,

@@ -35,7 +35,7 @@ export function overlaps(a: Cidr, b: Cidr): boolean {
 
 const PRIVATE_RANGES = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"].map(parseCidr);
 
-/** RFC 1918 private space, which DOKS requires for the pod and service subnets (digitalocean.md §2). */
+/** RFC 1918 private space, which DOKS requires for the pod and service subnets (docs/sources.md#doks-vpc-native-networking). */
 export function isPrivate(c: Cidr): boolean {
   return PRIVATE_RANGES.some((r) => c.start >= r.start && c.end <= r.end);
 }

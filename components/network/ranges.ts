@@ -10,7 +10,7 @@ export interface NetworkRanges {
 
 /**
  * DOKS minimums for VPC-native clusters: pod subnet at least /20 (64 nodes, a /25 per node) and service subnet
- * at least /22 (1,024 services) — ../shared/reference/digitalocean.md §2 "VPC-native".
+ * at least /22 (1,024 services) — docs/sources.md#doks-vpc-native-networking.
  */
 export const MIN_POD_PREFIX = 20;
 export const MIN_SERVICE_PREFIX = 22;

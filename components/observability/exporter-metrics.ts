@@ -29,7 +29,7 @@ export const EXPORTER_METRICS: readonly ExporterMetric[] = [
     exporter: "kube-state-metrics",
     type: "gauge",
     source:
-      "kubernetes/kube-state-metrics docs/metrics/workload/pod-metrics.md (labels container, pod, namespace, reason)",
+      "https://github.com/kubernetes/kube-state-metrics/blob/main/docs/metrics/workload/pod-metrics.md (labels container, pod, namespace, reason)",
   },
   {
     name: "node_network_transmit_bytes_total",

@@ -21,8 +21,8 @@ afterAll(() => rmSync(workDir, { recursive: true, force: true }));
 const source = { servicesNamespace: "services", service: "meetings" };
 
 /**
- * What prometheus-adapter sends to Prometheus for a rule: its Go-template fields filled in (docs/config.md
- * "Querying": Series is the metric name, LabelMatchers the request's selector, GroupBy the resource labels).
+ * What prometheus-adapter sends to Prometheus for a rule: its Go-template fields filled in (prometheus-adapter's
+ * docs, https://github.com/kubernetes-sigs/prometheus-adapter/blob/master/docs/config.md, "Querying": Series is the metric name, LabelMatchers the request's selector, GroupBy the resource labels).
  * Anything else left between `<<` and `>>` would reach Prometheus verbatim, so it is an error here.
  */
 function expandAdapterQuery(

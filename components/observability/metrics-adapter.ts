@@ -34,7 +34,7 @@ export function prometheusServiceUrl(): { url: string; port: number } {
   };
 }
 
-/** One prometheus-adapter discovery rule (https://github.com/kubernetes-sigs/prometheus-adapter docs/config.md). */
+/** One prometheus-adapter discovery rule (https://github.com/kubernetes-sigs/prometheus-adapter/blob/master/docs/config.md). */
 export interface AdapterExternalRule {
   seriesQuery: string;
   resources: { namespaced: false };
@@ -61,8 +61,9 @@ function checkLabelValue(field: string, value: string): void {
 
 /**
  * The External metric the LiveKit HPA scales on. `namespaced: false`: the HPA lives in `media` and the series in
- * `services`, and the adapter would otherwise add the HPA's namespace as a matcher (prometheus-adapter
- * docs/externalmetrics.md "Cross-Namespace or No Namespace Queries"). The namespace and service are fixed in the
+ * `services`, and the adapter would otherwise add the HPA's namespace as a matcher (prometheus-adapter's
+ * https://github.com/kubernetes-sigs/prometheus-adapter/blob/master/docs/externalmetrics.md, "Cross-Namespace or No
+ * Namespace Queries"). The namespace and service are fixed in the
  * query instead, so nothing else exporting the name can move the fleet. Every meetings replica computes the same
  * schedule, so replicas are folded with `max`, and `window` is kept: the HPA selects one window per metric and
  * would sum several series if a selector matched more than one.
@@ -162,7 +163,7 @@ export interface MetricsAdapterArgs {
 }
 
 /**
- * The metrics adapter (issue 10): serves `gomeet_media_nodes_needed` from Prometheus as an External metric for the
+ * The metrics adapter: serves `gomeet_media_nodes_needed` from Prometheus as an External metric for the
  * LiveKit HPA (components/media/livekit-autoscaling.ts), and CPU/memory as the resource metrics API.
  */
 export class MetricsAdapter extends pulumi.ComponentResource {

@@ -77,7 +77,7 @@ export function monitoringValues(input: MonitoringValuesInput): Record<string, u
         storageSpec: {
           volumeClaimTemplate: {
             spec: {
-              // DOKS' CSI block storage class (digitalocean.md §5 Volumes).
+              // DOKS' CSI block storage class (docs/sources.md#volumes).
               storageClassName: "do-block-storage",
               accessModes: ["ReadWriteOnce"],
               resources: { requests: { storage: `${input.storageGi}Gi` } },

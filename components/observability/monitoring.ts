@@ -307,7 +307,7 @@ export class Monitoring extends pulumi.ComponentResource {
    * DigitalOcean uptime checks from three continents, with alerts to the stack's channels. Mail and Slack get
    * separate alerts: a Slack webhook makes its whole notification list secret, and the mailbox must stay
    * readable in plans. Down and certificate expiry go to both, latency to one: five alerts, DigitalOcean's
-   * limit per check (digitalocean.md §5).
+   * limit per check (docs/sources.md#monitoring-and-uptime-checks).
    */
   private uptime(name: string, args: MonitoringArgs): void {
     const channels: { channel: string; notification: digitalocean.types.input.UptimeAlertNotification }[] =
@@ -345,7 +345,7 @@ export class Monitoring extends pulumi.ComponentResource {
           name: resourceName(args.identity, "uptime", endpoint),
           target,
           type: "https",
-          // API enum values (pulumi.md §3 "Enum-casing pitfall"): snake_case, not the SDK docs' camelCase.
+          // API enum values (docs/sources.md#digitalocean-api-enum-values): snake_case, not the SDK docs' camelCase.
           regions: ["se_asia", "us_east", "eu_west"],
           enabled: true,
         },

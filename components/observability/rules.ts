@@ -32,7 +32,7 @@ export const prometheusRulesInputSchema = z.object({
   watchedNamespaces: z.array(kubernetesName).min(1, { error: "expected at least one namespace" }),
   api: z
     .object({
-      // The API latency SLO of issue 5: p99 under 100 ms.
+      // The API latency SLO (docs/observability.md#slos): p99 under 100 ms.
       p99LatencySeconds: positive.default(0.1),
       errorRatio: ratio.default(0.01),
     })

@@ -52,9 +52,9 @@ export interface AssumptionInfo {
   source: string;
 }
 
-const LK41 = "LiveKit benchmark, c2-standard-16 (https://docs.livekit.io/home/self-hosting/benchmark/)";
-const LK45 = "livekit.md §4.5 sizing sketch";
-const SV = "services.md";
+const LIVEKIT_BENCHMARK =
+  "LiveKit benchmark, c2-standard-16 (https://docs.livekit.io/home/self-hosting/benchmark/)";
+const MEETING_SHAPE = "ASSUMPTION: the planning shape of a 500-person meeting (docs/capacity.md#the-model)";
 
 export const ASSUMPTIONS: readonly AssumptionInfo[] = [
   {
@@ -62,28 +62,28 @@ export const ASSUMPTIONS: readonly AssumptionInfo[] = [
     flag: "pps-per-vcpu",
     value: FORWARDED_PPS_PER_VCPU,
     unit: "forwarded packets/s per vCPU at 100 %",
-    source: `${LK41}: 760k–960k pps at 80–85 % of 16 vCPU ≈ 40–50k; midpoint. Measured against livekit-server v1.13.5 on a shared 2-core machine (bench/media/RESULTS.md): 22k–36k per server core at 10–50 subscribers, rising with N`,
+    source: `${LIVEKIT_BENCHMARK}: 760k–960k pps at 80–85 % of 16 vCPU ≈ 40–50k; midpoint. Measured against livekit-server v1.13.5 on a shared 2-core machine (bench/media/RESULTS.md): 22k–36k per server core at 10–50 subscribers, rising with N`,
   },
   {
     key: "cpuCap",
     flag: "cpu-cap",
     value: MAX_NODE_CPU_UTILISATION,
     unit: "share of a media node's CPU used",
-    source: `${LK41}: the benchmark rows ran at 80–92 %; planned at the low end`,
+    source: `${LIVEKIT_BENCHMARK}: the benchmark rows ran at 80–92 %; planned at the low end`,
   },
   {
     key: "videoPacketBytes",
     flag: "video-packet-bytes",
     value: VIDEO_PACKET_BYTES,
     unit: "bytes",
-    source: `${LK41}: livestream row 531 MB/s ÷ 560,962 packets/s`,
+    source: `${LIVEKIT_BENCHMARK}: livestream row 531 MB/s ÷ 560,962 packets/s`,
   },
   {
     key: "audioPacketBytes",
     flag: "audio-packet-bytes",
     value: AUDIO_PACKET_BYTES,
     unit: "bytes",
-    source: `${LK45} (Opus packet with RTP/UDP/IP headers)`,
+    source: `${MEETING_SHAPE} (Opus packet with RTP/UDP/IP headers)`,
   },
   {
     key: "tilesPerViewer",
@@ -97,14 +97,14 @@ export const ASSUMPTIONS: readonly AssumptionInfo[] = [
     flag: "peak-tiles",
     value: PEAK_TILES_PER_VIEWER,
     unit: "most tiles a viewer may receive; sizes media nodes and TURN droplets",
-    source: `LiveKit subscription_limit_video (components/media/livekit-settings.ts); ${LK45}: ~25 visible tiles`,
+    source: `LiveKit subscription_limit_video (components/media/livekit-settings.ts); ${MEETING_SHAPE}: ~25 visible tiles`,
   },
   {
     key: "tileKbps",
     flag: "tile-kbps",
     value: TILE_KBPS,
     unit: "kbps per 180p tile (h180 simulcast layer)",
-    source: `${LK45}: ~25 packets/s × 950 B`,
+    source: `${MEETING_SHAPE}: ~25 packets/s × 950 B`,
   },
   {
     key: "middleLayerKbps",
@@ -118,21 +118,21 @@ export const ASSUMPTIONS: readonly AssumptionInfo[] = [
     flag: "spotlight",
     value: 1,
     unit: "1 = every viewer also receives one large stream, 0 = none",
-    source: `${LK45}: one spotlight or screen share per viewer`,
+    source: `${MEETING_SHAPE}: one spotlight or screen share per viewer`,
   },
   {
     key: "spotlightKbps",
     flag: "spotlight-kbps",
     value: SPOTLIGHT_KBPS,
     unit: "kbps (h540 layer or shared screen)",
-    source: `${LK45}: ~100 packets/s × 950 B`,
+    source: `${MEETING_SHAPE}: ~100 packets/s × 950 B`,
   },
   {
     key: "screenShares",
     flag: "screen-shares",
     value: 0,
     unit: "screen shares received besides the spotlight",
-    source: `${LK45} budgets the share in the spotlight slot`,
+    source: `${MEETING_SHAPE} budgets the share in the spotlight slot`,
   },
   {
     key: "screenShareKbps",
@@ -146,28 +146,29 @@ export const ASSUMPTIONS: readonly AssumptionInfo[] = [
     flag: "speakers",
     value: 3,
     unit: "audio streams forwarded at once",
-    source: `${LK45}: ~3 live speakers, DTX for the rest`,
+    source: `${MEETING_SHAPE}: ~3 live speakers, DTX for the rest`,
   },
   {
     key: "audioKbps",
     flag: "audio-kbps",
     value: AUDIO_KBPS,
     unit: "kbps per audio stream",
-    source: `${LK45}: ~50 packets/s × 120 B`,
+    source: `${MEETING_SHAPE}: ~50 packets/s × 120 B`,
   },
   {
     key: "headroom",
     flag: "headroom",
     value: DEFAULT_MEDIA_HEADROOM,
     unit: "spare media nodes as a share of the target's nodes (at least 1)",
-    source: "ASSUMPTION: node loss re-creates rooms elsewhere (livekit.md §4.3); 2 s placement window (§4.5)",
+    source:
+      "ASSUMPTION: node loss re-creates rooms elsewhere; rooms created within the 2 s node-stats window may share a node (https://docs.livekit.io/home/self-hosting/distributed/, docs/sources.md#livekit-distributed-setup)",
   },
   {
     key: "hoursPerMonth",
     flag: "hours-per-month",
     value: 176,
     unit: "hours a month the target meetings run",
-    source: "ASSUMPTION: 22 business days × 8 h, as in cost-anchors.md §5 (J3)",
+    source: "ASSUMPTION: 22 business days × 8 h",
   },
   {
     key: "relayShare",
@@ -175,7 +176,7 @@ export const ASSUMPTIONS: readonly AssumptionInfo[] = [
     value: 0.1,
     unit: "share of participants relayed through TURN",
     source:
-      "ASSUMPTION: peer-to-peer statistics put relayed calls at 8–22 % (callstats.io via No Jitter 2016, Whereby 2017); against an SFU on a public IP only UDP-blocked clients relay",
+      "ASSUMPTION: peer-to-peer statistics put relayed calls at 8–22 % (docs/sources.md#turn-relay-share); against an SFU on a public IP only UDP-blocked clients relay",
   },
   {
     key: "turnNicCap",
@@ -189,14 +190,15 @@ export const ASSUMPTIONS: readonly AssumptionInfo[] = [
     flag: "chat-rate",
     value: 2,
     unit: "chat messages/s per meeting",
-    source: `${SV} §2.6 (worked example)`,
+    source: "ASSUMPTION: a busy chat in a 500-person meeting; every message is one frame to each participant",
   },
   {
     key: "chatFramesPerCorePerSecond",
     flag: "chat-frames-per-core",
     value: 90_000,
     unit: "WebSocket frames/s per core",
-    source: `${SV} §2.6 (measured, ws 8 on Node 20)`,
+    source:
+      "bench/chat/RESULTS.md: a bare ws 8 broadcast server delivered ~90k frames/s on a shared 2-core machine (load generator on the same cores)",
   },
   {
     key: "joinWindowSeconds",
@@ -217,21 +219,24 @@ export const ASSUMPTIONS: readonly AssumptionInfo[] = [
     flag: "argon2-ms",
     value: 12.5,
     unit: "ms of one core per password verification",
-    source: `${SV} §4.3 (measured, argon2id m=19 MiB t=2)`,
+    source:
+      "bench/auth/RESULTS.md: one argon2id hash (m=19 MiB, t=2, p=1) took 9.7 ms of CPU, p90 13.7 ms wall; planned between the two",
   },
   {
     key: "jwtVerifiesPerCorePerSecond",
     flag: "jwt-verifies-per-core",
     value: 4_500,
     unit: "token verifications/s per core",
-    source: `${SV} §3.1 (measured, jose EdDSA 4.5–4.7k)`,
+    source:
+      "jose EdDSA verify: ~9.5k/s on an Apple M1 Pro in https://github.com/nearform/fast-jwt/blob/master/benchmarks/README.md; planned at 4.5k for one cloud vCPU (4.5–4.7k measured with jose 6 on Node 20)",
   },
   {
     key: "jwtSignsPerCorePerSecond",
     flag: "jwt-signs-per-core",
     value: 6_600,
     unit: "token signatures/s per core",
-    source: `${SV} §3.1 (measured, jose EdDSA 6.6–8.4k)`,
+    source:
+      "jose EdDSA sign: ~19.5k/s on an Apple M1 Pro in https://github.com/nearform/fast-jwt/blob/master/benchmarks/README.md; planned at 6.6k for one cloud vCPU (6.6–8.4k measured with jose 6 on Node 20)",
   },
   {
     key: "serviceCpuTarget",

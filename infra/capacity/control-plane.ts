@@ -23,7 +23,8 @@ function replicas(coresNeeded: number, replicaCpu: number, target: number): numb
 }
 
 /**
- * Control-plane replicas from the service benchmarks in ../shared/reference/services.md: the join storm at the
+ * Control-plane replicas from the service benchmarks (bench/auth/RESULTS.md, bench/chat/RESULTS.md and the
+ * sources `npm run capacity` prints with each assumption): the join storm at the
  * start of the target meetings (auth: session refresh or password login; meetings: a LiveKit token per join) and
  * chat fan-out during them.
  */

@@ -1,10 +1,10 @@
 import catalog from "./droplet-sizes.json" with { type: "json" };
 
 /**
- * DigitalOcean Droplet sizes with the figures the platform reasons about. The data is copied from the
- * research catalog (../shared/reference/do-catalog.json, itself from the /v2/sizes API dump of 2024-06-20 and
- * the 2026 pricing page); every row keeps its `source_date`. DOKS worker nodes are billed as Droplets of the
- * same size (../shared/reference/digitalocean.md §2).
+ * DigitalOcean Droplet sizes with the figures the platform reasons about. The data is copied from
+ * DigitalOcean's /v2/sizes answer of 2024-06-20 and the Droplet release notes (docs/sources.md#droplet-sizes);
+ * every row keeps its `source_date`. DOKS worker nodes are billed as Droplets of the same size
+ * (docs/sources.md#doks-pricing).
  */
 export interface DropletSize {
   slug: string;

@@ -13,8 +13,8 @@ import {
 
 /**
  * ASSUMPTION (sourced reasoning, no published figure): 10 % spare media nodes, at least one. A crashed node's
- * rooms are re-created on another node (livekit.md §4.3) and rooms created within the 2 s stats window may land
- * on the same node (livekit.md §4.5), so the pool keeps free nodes beyond one room per meeting. The spare nodes
+ * rooms are re-created on another node and rooms created within the 2 s stats window may land on the same node
+ * (docs/sources.md#livekit-distributed-setup), so the pool keeps free nodes beyond one room per meeting. The spare nodes
  * are also the pool's minimum: warm nodes a starting meeting lands on while the autoscaler adds more.
  */
 export const DEFAULT_MEDIA_HEADROOM = 0.1;
@@ -67,7 +67,8 @@ export function mediaPoolOnSize(
 
 /**
  * Sizes a media node may use: dedicated vCPUs only — the benchmark ran on a compute-optimized instance
- * (livekit.md §4.1) and DigitalOcean recommends CPU-Optimized Droplets for WebRTC (digitalocean.md §7) —, offered
+ * (docs/sources.md#livekit-benchmark) and DigitalOcean recommends CPU-Optimized Droplets for WebRTC
+ * (docs/sources.md#choosing-a-droplet-plan) —, offered
  * in sgp1, and with a RAM size DOKS publishes allocatable memory for, which the LiveKit pod is sized from
  * (components/media/node-sizing.ts).
  */
@@ -88,7 +89,7 @@ function hasPublishedAllocatableMemory(size: DropletSize): boolean {
 
 /**
  * ASSUMPTION: pools within 2 % of the cheapest cost the same in practice; among them the smaller node wins, so a
- * node loss drops fewer meetings (livekit.md §4.3: rooms on a lost node reconnect elsewhere).
+ * node loss drops fewer meetings (rooms on a lost node reconnect elsewhere: docs/sources.md#livekit-distributed-setup).
  */
 export const SIZE_TIE_TOLERANCE = 0.02;
 

@@ -9,7 +9,7 @@ import { defaultMeetingShape, roomLoad, roomsPerNode } from "./room-model.ts";
 const a = defaultAssumptions();
 
 describe("room load", () => {
-  it("reproduces the livekit.md §4.5 sketch for a 500-person room", () => {
+  it("reproduces the hand calculation of a 500-person room (docs/capacity.md#the-model)", () => {
     const load = roomLoad(defaultMeetingShape(500));
     // 500 × (25 × 25 + 100 + 3 × 50) packets/s
     expect(load.forwardedPacketsPerSecond).toBeCloseTo(437_500, 6);

@@ -85,7 +85,7 @@ export interface MeetingTraffic {
   totalEgressGiB: number;
 }
 
-/** Public outbound traffic of `meetings` rooms running `hours` a month; inbound is free (digitalocean.md §1.1). */
+/** Public outbound traffic of `meetings` rooms running `hours` a month; inbound is free (docs/sources.md#droplet-pricing). */
 export function meetingTraffic(
   meetings: number,
   load: RoomLoad,

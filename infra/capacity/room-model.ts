@@ -2,27 +2,28 @@ import type { DropletSize } from "./droplet-sizes.ts";
 
 /**
  * How much one meeting room costs a LiveKit node. LiveKit hosts a room on exactly one node
- * (../shared/reference/livekit.md §4.2), so the node must carry the whole room.
+ * (docs/sources.md#livekit-benchmark), so the node must carry the whole room.
  *
- * Anchors (livekit.md §4.1 and §4.5):
+ * Anchors (LiveKit's benchmark, docs/sources.md#livekit-benchmark, and the planning shape in
+ * docs/capacity.md#the-model):
  * - forwarding capacity: the published benchmark forwards ~760k–960k packets/s at 80–85 % of a 16-vCPU
  *   c2-standard-16, i.e. ≈ 40–50k forwarded packets/s per vCPU; we plan with 45k at 100 % and cap the node at
  *   80 % CPU.
- * - meeting shape (livekit.md §4.5): with adaptive stream each viewer receives ~25 visible 180p tiles at ~25
+ * - meeting shape: with adaptive stream each viewer receives ~25 visible 180p tiles at ~25
  *   packets/s, one spotlight or screen share at ~100 packets/s, and ~3 live speakers' audio at ~50 packets/s.
  * - packet size: the livestream benchmark moves 531 MB/s in 560,962 packets/s ≈ 950 bytes per video packet;
  *   Opus audio packets are ~120 bytes with headers.
  *
- * Streams are described by bitrate; packets/s follow from the packet size, so the §4.5 packet rates are the
+ * Streams are described by bitrate; packets/s follow from the packet size, so the shape's packet rates are the
  * bitrates 190 kbps (25 × 950 B × 8), 760 kbps (100 × 950 B × 8) and 48 kbps (50 × 120 B × 8).
  */
 export interface MeetingShape {
   participants: number;
   /** Participants with their camera on (simulcast publishers). */
   videoPublishers: number;
-  /** Tiles a viewer's layout shows at once; adaptive stream pauses the rest (livekit.md §4.4). */
+  /** Tiles a viewer's layout shows at once; adaptive stream pauses the rest (docs/sources.md#livekit-client-defaults). */
   tilesPerViewer: number;
-  /** Simulcast layer a grid tile is received at (the low h180 layer by default, livekit.md §4.4). */
+  /** Simulcast layer a grid tile is received at (the low h180 layer by default, docs/sources.md#livekit-client-defaults). */
   tileKbps: number;
   /** Whether every viewer also receives one large stream (active speaker at a high layer, or the shared screen). */
   spotlight: boolean;
@@ -30,12 +31,12 @@ export interface MeetingShape {
   /** Screen shares received by every viewer in addition to the spotlight. */
   screenShares: number;
   screenShareKbps: number;
-  /** Speakers whose audio is forwarded at once; DTX silences the rest (livekit.md §4.5). */
+  /** Speakers whose audio is forwarded at once; Opus DTX silences the rest. */
   liveSpeakers: number;
   audioKbps: number;
   videoPacketBytes: number;
   audioPacketBytes: number;
-  /** Layers a camera publishes (h180, h360, h540 by default, livekit.md §4.4): ingress only. */
+  /** Layers a camera publishes (h180, h360, h540 by default, docs/sources.md#livekit-client-defaults): ingress only. */
   publishedLayersKbps: number[];
 }
 
@@ -59,13 +60,13 @@ export const AUDIO_KBPS = 48;
 /** ASSUMPTION: the middle h360 layer at the geometric mean of h180 and h540 (sqrt(190 × 760) = 380 kbps). */
 export const MIDDLE_LAYER_KBPS = 380;
 
-/** Grid layouts as `lk load-test --layout` names them (services.md §6.5): tiles visible per viewer. */
+/** Grid layouts as `lk load-test --layout` names them (docs/sources.md#livekit-load-tests): tiles visible per viewer. */
 export const LAYOUT_TILES: Readonly<Record<string, number>> = { speaker: 0, "3x3": 9, "4x4": 16, "5x5": 25 };
 /** LiveKit's `subscription_limit_video`: the most tiles any viewer receives (PEAK_TILES_PER_VIEWER). */
 const PEAK_TILES = 25;
 
 /**
- * The livekit.md §4.5 shape at its peak: a 5×5 grid of 180p tiles (LiveKit's subscription limit,
+ * The planning shape (docs/capacity.md#the-model) at its peak: a 5×5 grid of 180p tiles (LiveKit's subscription limit,
  * infra/capacity/viewer-layout.ts), a spotlight, 3 live speakers. Media nodes are sized for it.
  */
 export function defaultMeetingShape(participants: number): MeetingShape {

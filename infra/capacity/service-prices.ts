@@ -2,7 +2,7 @@ import prices from "./service-prices.json" with { type: "json" };
 
 /**
  * DigitalOcean prices other than Droplet sizes (those are in droplet-sizes.json), copied as data with their
- * sources (../shared/reference/digitalocean.md). Anything the research did not find is absent, and asking for
+ * sources (docs/sources.md#infrastructure-digitalocean). Anything no published page gives is absent, and asking for
  * it throws instead of guessing.
  */
 export const SERVICE_PRICES = prices;

@@ -17,7 +17,7 @@ export interface DropletHours {
 
 /**
  * The team's pooled outbound allowance: each Droplet or DOKS node accrues 1/672 of its plan's allowance per hour
- * it exists, up to the plan allowance (digitalocean.md §1.1). Sizes without a published allowance add nothing.
+ * it exists, up to the plan allowance (docs/sources.md#bandwidth-billing). Sizes without a published allowance add nothing.
  */
 export function pooledAllowanceGiB(droplets: readonly DropletHours[]): number {
   let total = 0;

@@ -13,7 +13,7 @@ export interface TurnPlan {
 
 /**
  * TURN droplets for the relayed share of every participant at the target. coturn only copies packets, so the
- * droplet's network cap (digitalocean.md §1.2), used up to `nicCap`, is what limits it.
+ * droplet's network cap (docs/sources.md#droplet-limits), used up to `nicCap`, is what limits it.
  */
 export function planTurn(
   size: DropletSize,

@@ -1,6 +1,6 @@
 /**
  * Stack tags that mark an ephemeral stack and its expiry. Tags work on DIY backends (S3/Spaces) since CLI 3.211.0
- * and are what `pulumi stack ls --tag` filters on (../shared/reference/pulumi.md §5.3), so the sweep needs neither
+ * and are what `pulumi stack ls --tag` filters on (docs/sources.md#pulumi-stack-tags-and-sweeping), so the sweep needs neither
  * Pulumi Cloud Deployments nor TTL schedules.
  */
 export const EPHEMERAL_TAG = "gomeet:ephemeral";

@@ -4,7 +4,7 @@ import { delimiter, join } from "node:path";
 
 /**
  * The one doorway to the `pulumi` CLI. The CLI is not installable on our development machines
- * (../shared/reference/pulumi.md §6: no Debian package; the npm `pulumi` wrapper downloads on first run), so its
+ * (docs/sources.md#pulumi-cli-installation: no Debian package; the npm `pulumi` wrapper downloads on first run), so its
  * absence is an expected state that gets a precise message, not a stack trace.
  */
 export class PreflightError extends Error {

@@ -17,7 +17,7 @@ export interface InClusterSecrets {
   grafanaOAuthClientSecret?: pulumi.Output<string>;
 }
 
-/** The in-cluster platform layer (issue 5 §1–§3): security baseline, public gateway, monitoring. */
+/** The in-cluster platform layer: security baseline, public gateway, monitoring. */
 export interface InClusterLayer {
   baseline: SecurityBaseline;
   gateway: Gateway;

@@ -27,7 +27,7 @@ export interface MediaLayerOptions {
   ordering: PlatformOrdering;
 }
 
-/** The media layer (issue 4): TURN fleet, LiveKit SFU, egress and the TURN prober. */
+/** The media layer: TURN fleet, LiveKit SFU, egress and the TURN prober. */
 export interface MediaLayer {
   turn: TurnFleet;
   livekit: LiveKit;

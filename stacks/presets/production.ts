@@ -7,9 +7,9 @@ const PARTICIPANTS_PER_MEETING = 500;
 
 /**
  * Production: 100 concurrent meetings × 500 participants. LiveKit hosts a room on exactly one node
- * (../shared/reference/livekit.md §4.2); the capacity planner (infra/capacity, docs/capacity.md) sizes the media
+ * (docs/sources.md#livekit-benchmark); the capacity planner (infra/capacity, docs/capacity.md) sizes the media
  * pool for the target: one c-16-intel per 500-person meeting (~437k forwarded packets/s, 2.83 Gbps: CPU-Optimized
- * Premium for its 10 Gbps NIC, digitalocean.md §1.2) plus 10 % spare nodes, which are also the warm minimum.
+ * Premium for its 10 Gbps NIC, docs/sources.md#droplet-limits) plus 10 % spare nodes, which are also the warm minimum.
  * The loader re-plans the pool when a stack file changes the target (stacks/presets/planned-media-pool.ts).
  */
 export const production: PlatformConfig = {

@@ -12,7 +12,7 @@ export type TurnDashboardInput = z.input<typeof turnDashboardInputSchema>;
 /**
  * TURN fleet: the prober's allocation success and round-trip latency per server (docs/metrics.md), and
  * each droplet's network throughput from node-exporter. coturn's own Prometheus exporter is not compiled
- * into the Debian package (../shared/reference/tools.md §1), hence the prober.
+ * into the Debian package (docs/sources.md#coturn), hence the prober.
  */
 export function turnDashboard(input: TurnDashboardInput): GrafanaDashboard {
   const { turnNodeJob } = parseObservabilityInput(
