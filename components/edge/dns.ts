@@ -20,7 +20,7 @@ export interface DnsZoneArgs {
 
 /**
  * The stack's DNS zone on DigitalOcean DNS. The parent domain delegates `<domain>` to ns1–3.digitalocean.com
- * (docs/operations.md). Records are added by the components that own the addresses.
+ * (docs/runbooks/deploy.md#delegating-the-domain). Records are added by the components that own the addresses.
  */
 export class DnsZone extends pulumi.ComponentResource {
   readonly zone: digitalocean.Domain;
