@@ -250,21 +250,21 @@ export const ASSUMPTIONS: readonly AssumptionInfo[] = [
     flag: "auth-cpu",
     value: 0.5,
     unit: "cores per auth replica",
-    source: "production preset services.auth.cpu",
+    source: "stacks/presets/production.ts (services.auth.cpu)",
   },
   {
     key: "meetingsReplicaCpu",
     flag: "meetings-cpu",
     value: 0.5,
     unit: "cores per meetings replica",
-    source: "production preset services.meetings.cpu",
+    source: "stacks/presets/production.ts (services.meetings.cpu)",
   },
   {
     key: "chatReplicaCpu",
     flag: "chat-cpu",
     value: 1,
     unit: "cores per chat replica",
-    source: "production preset services.chat.cpu",
+    source: "stacks/presets/production.ts (services.chat.cpu)",
   },
 ];
 
