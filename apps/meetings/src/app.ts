@@ -10,6 +10,7 @@ import {
   type Logger,
   luaScriptingReadiness,
   MeetingEventFeed,
+  RedisShards,
   type RevocationList,
   requireAuth,
   type ServiceApp,
@@ -41,6 +42,12 @@ import { webhookRoutes } from "./routes/webhook-routes.ts";
 export interface MeetingsAppDeps {
   sql: Sql;
   redis: Redis;
+  /**
+   * The app keyspace's shards (REDIS_SHARD_URLS): every per-meeting key (seat ledger, created-room mark) lives on
+   * the shard its meeting id hashes to. Defaults to `redis` alone; `redis` keeps what is cluster-wide (the
+   * placement lock, the event streams).
+   */
+  shards?: RedisShards;
   /** LiveKit's own Redis, for its node registry; production shares one Valkey (database 0), so it defaults to `redis`. */
   liveKitRedis?: Redis;
   config: MeetingsConfig;
@@ -82,7 +89,8 @@ export function createMeetingsApp(deps: MeetingsAppDeps): MeetingsService {
   const lk = config.livekit;
   const rooms = new RoomServiceClient(lk.apiUrl, lk.apiKey, lk.apiSecret, { requestTimeout: 10 });
   const egress = new EgressClient(lk.apiUrl, lk.apiKey, lk.apiSecret, { requestTimeout: 30 });
-  const seats = new MeetingSeats(redis, config.seatHoldSeconds);
+  const shards = deps.shards ?? new RedisShards([redis]);
+  const seats = new MeetingSeats(shards, config.seatHoldSeconds);
   const provisioner = new RoomProvisioner(
     rooms,
     redis,
@@ -93,6 +101,7 @@ export function createMeetingsApp(deps: MeetingsAppDeps): MeetingsService {
       departureTimeoutSeconds: config.roomDepartureTimeoutSeconds,
     },
     logger,
+    shards,
   );
   const joins = new Counter({
     name: "gomeet_meeting_joins_total",

@@ -1,4 +1,5 @@
 import type { Redis } from "ioredis";
+import { ApiError, RedisShards } from "../../shared/src/index.ts";
 
 /**
  * The capacity ledger of each meeting: one sorted set per meeting, member = participant identity, score = when
@@ -48,6 +49,9 @@ interface SeatCommands {
   gomeetSeatReconcile(key: string, ...identities: string[]): Promise<number>;
 }
 
+/** The client reconnects within 2 s (kit createRedis); a shard that restarts is back about then. */
+const SEATS_RETRY_AFTER_SECONDS = 2;
+
 /** How long the ledger of a meeting outlives its last admission (a meeting runs at most 24 h). */
 const LEDGER_TTL_MS = 48 * 3600 * 1000;
 
@@ -56,53 +60,84 @@ export interface SeatDecision {
   taken: number;
 }
 
+/**
+ * The ledgers live on the app keyspace's shard of their meeting (docs/data.md "Valkey: partitioned by meeting"):
+ * a meeting's admissions are serialised by the one server that holds its ledger, and a lost shard only stops
+ * the joins of its own meetings.
+ */
 export class MeetingSeats {
-  private readonly commands: SeatCommands;
+  private readonly shards: RedisShards;
 
   constructor(
-    private readonly redis: Redis,
+    shards: RedisShards | Redis,
     private readonly holdSeconds: number,
     private readonly prefix = "gomeet:meetings",
   ) {
-    if (!(redis as unknown as Partial<SeatCommands>).gomeetSeatAdmit) {
-      redis.defineCommand("gomeetSeatAdmit", { numberOfKeys: 1, lua: ADMIT });
-      redis.defineCommand("gomeetSeatReconcile", { numberOfKeys: 1, lua: RECONCILE });
+    this.shards = shards instanceof RedisShards ? shards : new RedisShards([shards]);
+    for (const redis of this.shards.clients) {
+      if (!(redis as unknown as Partial<SeatCommands>).gomeetSeatAdmit) {
+        redis.defineCommand("gomeetSeatAdmit", { numberOfKeys: 1, lua: ADMIT });
+        redis.defineCommand("gomeetSeatReconcile", { numberOfKeys: 1, lua: RECONCILE });
+      }
     }
-    this.commands = redis as unknown as SeatCommands;
   }
 
   private key(meetingId: string): string {
     return `${this.prefix}:seats:{${meetingId}}`;
   }
 
+  private redis(meetingId: string): Redis {
+    return this.shards.forMeeting(meetingId);
+  }
+
+  private commands(meetingId: string): SeatCommands {
+    return this.shards.forMeeting(meetingId) as unknown as SeatCommands;
+  }
+
+  /**
+   * Takes a seat, or refuses: without its ledger nobody can be admitted, so a shard that cannot be reached is a
+   * 503 with Retry-After for the meetings on it (the client's own error text can name the server, so it is not
+   * passed on).
+   */
   async admit(meetingId: string, identity: string, capacity: number): Promise<SeatDecision> {
-    const [admitted, taken] = await this.commands.gomeetSeatAdmit(
-      this.key(meetingId),
-      identity,
-      capacity,
-      this.holdSeconds * 1000,
-      LEDGER_TTL_MS,
-    );
+    let answer: [number, number];
+    try {
+      answer = await this.commands(meetingId).gomeetSeatAdmit(
+        this.key(meetingId),
+        identity,
+        capacity,
+        this.holdSeconds * 1000,
+        LEDGER_TTL_MS,
+      );
+    } catch {
+      throw new ApiError(
+        503,
+        "seats_unavailable",
+        "the seat ledger of this meeting cannot be reached right now; retry in a few seconds",
+        { headers: { "retry-after": String(SEATS_RETRY_AFTER_SECONDS) } },
+      );
+    }
+    const [admitted, taken] = answer;
     return { admitted: admitted === 1, taken };
   }
 
   async markConnected(meetingId: string, identity: string): Promise<void> {
-    await this.redis.zadd(this.key(meetingId), "+inf", identity);
+    await this.redis(meetingId).zadd(this.key(meetingId), "+inf", identity);
   }
 
   async release(meetingId: string, identity: string): Promise<void> {
-    await this.redis.zrem(this.key(meetingId), identity);
+    await this.redis(meetingId).zrem(this.key(meetingId), identity);
   }
 
   async reconcile(meetingId: string, connected: string[]): Promise<number> {
-    return await this.commands.gomeetSeatReconcile(this.key(meetingId), ...connected);
+    return await this.commands(meetingId).gomeetSeatReconcile(this.key(meetingId), ...connected);
   }
 
   async taken(meetingId: string): Promise<number> {
-    return await this.redis.zcount(this.key(meetingId), `(${Date.now()}`, "+inf");
+    return await this.redis(meetingId).zcount(this.key(meetingId), `(${Date.now()}`, "+inf");
   }
 
   async clear(meetingId: string): Promise<void> {
-    await this.redis.del(this.key(meetingId));
+    await this.redis(meetingId).del(this.key(meetingId));
   }
 }

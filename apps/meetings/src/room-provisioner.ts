@@ -1,7 +1,8 @@
 import { randomUUID } from "node:crypto";
 import type { Redis } from "ioredis";
 import type { RoomServiceClient } from "livekit-server-sdk";
-import { ApiError, type Logger } from "../../shared/src/index.ts";
+import { ApiError, type Logger, RedisShards } from "../../shared/src/index.ts";
+import { parseRoomName } from "./meetings-store.ts";
 
 export interface RoomProvisionerOptions {
   /** Meetings above this capacity must land on a media node of their own. */
@@ -37,12 +38,26 @@ const CREATED_MARK_MS = 20_000;
 export class RoomProvisioner {
   private readonly inflight = new Map<string, Promise<string>>();
 
+  private readonly shards: RedisShards;
+
+  /**
+   * `redis` holds the cluster-wide placement lock (one server, so every replica sees the same lock); the
+   * created-room marks are per meeting and live on the meeting's shard of `shards` (default: `redis` alone).
+   */
   constructor(
     private readonly rooms: RoomServiceClient,
     private readonly redis: Redis,
     private readonly options: RoomProvisionerOptions,
     private readonly logger: Logger,
-  ) {}
+    shards?: RedisShards,
+  ) {
+    this.shards = shards ?? new RedisShards([redis]);
+  }
+
+  /** The shard of the room's meeting (main and breakout rooms of a meeting share it). */
+  private marks(room: string): Redis {
+    return this.shards.forMeeting(parseRoomName(room)?.meetingId ?? room);
+  }
 
   /**
    * The room's sid, creating the room first when it does not exist yet. `ahead` is for rooms created before the
@@ -55,7 +70,7 @@ export class RoomProvisioner {
     metadata: Record<string, string>,
     ahead?: { emptyTimeoutSeconds: number; markMs: number },
   ): Promise<string> {
-    const known = await this.redis.get(createdKey(name));
+    const known = await this.marks(name).get(createdKey(name));
     if (known) return known;
     const pending = this.inflight.get(name);
     if (pending) return await pending;
@@ -66,7 +81,7 @@ export class RoomProvisioner {
 
   /** Forget a room LiveKit finished, so the next join creates it again. */
   async forget(name: string): Promise<void> {
-    await this.redis.del(createdKey(name));
+    await this.marks(name).del(createdKey(name));
   }
 
   private async create(
@@ -80,7 +95,7 @@ export class RoomProvisioner {
     let placed = false;
     try {
       // Another replica may have created the room while this one waited for the placement lock.
-      const known = lockToken ? await this.redis.get(createdKey(name)) : null;
+      const known = lockToken ? await this.marks(name).get(createdKey(name)) : null;
       if (known) return known;
       const room = await this.rooms.createRoom({
         name,
@@ -91,7 +106,7 @@ export class RoomProvisioner {
         metadata: JSON.stringify(metadata),
       });
       placed = true;
-      await this.redis.set(createdKey(name), room.sid, "PX", ahead?.markMs ?? CREATED_MARK_MS);
+      await this.marks(name).set(createdKey(name), room.sid, "PX", ahead?.markMs ?? CREATED_MARK_MS);
       this.logger.info("livekit room ready", { room: name, sid: room.sid, capacity, large });
       return room.sid;
     } catch (error) {

@@ -4,6 +4,7 @@ import {
   createRedis,
   createServiceMetrics,
   MeetingEventFeed,
+  RedisShards,
   RevocationList,
   type RunningServer,
   runServiceMain,
@@ -27,6 +28,12 @@ export async function startMeetingsServer(
     prepare: vars.DATABASE_PREPARE,
   });
   const redis = createRedis({ url: vars.REDIS_URL, logger, connectionName: "gomeet-meetings" });
+  // Per-meeting keys on the app keyspace's shards (docs/data.md); REDIS_URL is shard 0 in the stack.
+  const shards = RedisShards.connect(vars.REDIS_SHARD_URLS ?? [vars.REDIS_URL], (url, shard) =>
+    url === vars.REDIS_URL
+      ? redis
+      : createRedis({ url, logger, connectionName: `gomeet-meetings-s${shard}` }),
+  );
   const revocations = new RevocationList();
   revocations.follow({
     connection: redis.duplicate({ connectionName: "gomeet-meetings-revocations" }),
@@ -37,6 +44,7 @@ export async function startMeetingsServer(
   const service = createMeetingsApp({
     sql: db.sql,
     redis,
+    shards,
     config,
     logger,
     metrics,
@@ -47,6 +55,7 @@ export async function startMeetingsServer(
   service.precreator.start(5_000);
   service.failover.start(config.failoverIntervalMs ?? 1_000);
   logger.info("livekit", { apiUrl: config.livekit.apiUrl, url: config.livekit.url });
+  logger.info("redis shards", { count: shards.count });
   return await startServer({
     service,
     port: vars.PORT,
@@ -59,6 +68,7 @@ export async function startMeetingsServer(
       () => revocations.stop(),
       () => meetingEvents.stop(),
       () => db.close(),
+      () => Promise.all(shards.clients.filter((c) => c !== redis).map((c) => c.quit())),
       () => redis.quit(),
     ],
     exit: (code) => process.exit(code),

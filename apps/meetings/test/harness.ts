@@ -21,6 +21,7 @@ import {
   createLogger,
   createRedis,
   type Database,
+  RedisShards,
   redisReady,
   runMigrations,
 } from "../../shared/src/index.ts";
@@ -47,6 +48,8 @@ export interface MeetingsHarness {
   config: MeetingsConfig;
   db: Database;
   redis: Redis;
+  /** Shard 0 is `redis`; the rest come from `extraShardUrls`. */
+  shards: RedisShards;
   logs: string[];
   /** The meetings app on a loopback port (LiveKit posts its webhooks there). */
   baseUrl: string;
@@ -63,6 +66,11 @@ export interface HarnessOptions {
   /** How many livekit-server nodes to start (0: the LiveKit URL points at a closed port). */
   liveKitNodes?: number;
   config?: Partial<MeetingsConfig>;
+  /**
+   * Further app-keyspace shards after the harness's own redis-server, which is shard 0 as REDIS_URL is in the
+   * stack: per-meeting keys are then spread over all of them.
+   */
+  extraShardUrls?: string[];
 }
 
 /**
@@ -144,7 +152,11 @@ export async function startMeetingsHarness(
   };
   const logs: string[] = [];
   const logger = createLogger({ service: "meetings", level: "debug", sink: (line) => logs.push(line) });
-  const service = createMeetingsApp({ sql: db.sql, redis, config, logger });
+  const shards = new RedisShards([
+    redis,
+    ...(options.extraShardUrls ?? []).map((url) => createRedis({ url, logger })),
+  ]);
+  const service = createMeetingsApp({ sql: db.sql, redis, shards, config, logger });
   const server = serve({ fetch: service.app.fetch, port: appPort, hostname: "127.0.0.1" });
 
   const request: MeetingsHarness["request"] = (path, init = {}) => {
@@ -166,6 +178,7 @@ export async function startMeetingsHarness(
     config,
     db,
     redis,
+    shards,
     logs,
     baseUrl,
     nodes,
@@ -192,7 +205,7 @@ export async function startMeetingsHarness(
       for (const node of nodes) await node.stop();
       await tlsRedis?.stop();
       jwksServer.close();
-      redis.disconnect();
+      for (const client of shards.clients) client.disconnect();
       await db.close();
       await redisServer.stop();
       await database.drop();

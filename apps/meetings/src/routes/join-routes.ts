@@ -42,7 +42,9 @@ export function joinRoutes(ctx: MeetingsContext): MeetingsRouter {
         422: problemResponseSpec(
           "id is not a UUID, or name is empty, longer than 100 characters or has control characters",
         ),
-        503: problemResponseSpec("the media server could not create the room"),
+        503: problemResponseSpec(
+          "the media server could not create the room (media_unavailable), or the meeting's seat ledger cannot be reached (seats_unavailable); retry after Retry-After",
+        ),
       },
     }),
     async (c) => {
