@@ -53,7 +53,7 @@ describe("npm run dev", () => {
       const entry = await page.text();
       expect(entry).toMatch(/<script type="module"[^>]* src="\/assets\/[^"]+\.js"/);
       // A client-side route (an invitation link) gets the same entry document.
-      expect(await (await fetch(`${web}/j/${"a".repeat(43)}`)).text()).toBe(entry);
+      expect(await (await fetch(`${web}/j?code=${"a".repeat(43)}`)).text()).toBe(entry);
       const script = /src="(\/assets\/[^"]+\.js)"/.exec(entry)![1]!;
       const asset = await fetch(`${web}${script}`);
       expect(asset.status).toBe(200);

@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import type { CDPSession } from "puppeteer-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { joinPath, ROUTE_PATHS } from "../../apps/web/src/routes.ts";
 import { waitFor } from "../support/processes.ts";
 import {
   inboundVideo,
@@ -36,7 +37,7 @@ let chromium: Awaited<ReturnType<typeof launchChromium>>;
 let host: Person;
 let guest: Person;
 let cara: Person;
-let meetingPath: string;
+let meetingId: string;
 let invitationUrl: string;
 const password = `pw-${randomBytes(8).toString("hex")}`;
 const emails = {
@@ -86,7 +87,7 @@ describe("a meeting in Chromium", () => {
   it("the host signs up, schedules a meeting with a waiting room and opens it", async () => {
     host = await openPerson(chromium.browser, "Hana Host");
     const { page } = host;
-    await page.goto(url("/"));
+    await page.goto(url(ROUTE_PATHS.home));
     await page.waitForSelector("input[name=email]");
     await screenshot(page, "sign-in");
     await click(page, "a::-p-text(Create an account)");
@@ -102,13 +103,22 @@ describe("a meeting in Chromium", () => {
     await click(page, "button::-p-text(Schedule)");
     await waitForText(page, "h1", "Design review");
     expect(await textOf(page, "[data-testid=meeting-state]")).toBe("scheduled");
-    meetingPath = new URL(page.url()).pathname;
+    const meetingUrl = new URL(page.url());
+    expect(meetingUrl.pathname).toBe(ROUTE_PATHS.meeting);
+    meetingId = String(meetingUrl.searchParams.get("id"));
+    // The meeting's page is an object of its own on the CDN: a reload lands on it again.
+    await page.reload();
+    await waitForText(page, "h1", "Design review");
 
     await click(page, "button::-p-text(Create invitation link)");
     const link = await page.waitForSelector("[data-testid=invitation-link]");
     invitationUrl = String(await link!.evaluate((el) => (el as unknown as { value: string }).value));
-    expect(invitationUrl).toMatch(new RegExp(`^${stack.edge.origin}/j/[A-Za-z0-9_-]{43}$`));
+    expect(invitationUrl).toMatch(new RegExp(`^${stack.edge.origin}/j\\?code=[A-Za-z0-9_-]{43}$`));
     await screenshot(page, "meeting-details");
+    // The form with the code in the path is no object in the bucket: the CDN (and the edge here) answers 404.
+    const code = String(new URL(invitationUrl).searchParams.get("code"));
+    expect((await fetch(url(`/j/${code}`))).status).toBe(404);
+    expect((await fetch(invitationUrl)).headers.get("content-type")).toBe("text/html; charset=utf-8");
 
     await click(page, "a::-p-text(Start meeting)");
     await page.waitForSelector(".lk-prejoin video");
@@ -121,11 +131,23 @@ describe("a meeting in Chromium", () => {
   it("a guest opens the invitation link, signs up, waits, and the host admits them", async () => {
     guest = await openPerson(chromium.browser, "Gus Guest");
     const { page } = guest;
+    const served = stack.edge.requests.length;
     await page.goto(invitationUrl);
     await page.waitForSelector("input[name=email]");
-    expect(new URL(page.url()).pathname).toBe("/signin");
+    // The link's path is an object the stack uploads (the edge answers 404 for any other key, as the CDN does).
+    expect(stack.edge.requests.slice(served)).toContain(`GET ${ROUTE_PATHS.invitation}`);
+    const signIn = new URL(page.url());
+    expect(signIn.pathname).toBe(ROUTE_PATHS.signin);
+    expect(signIn.searchParams.get("next")).toBe(
+      new URL(invitationUrl).pathname + new URL(invitationUrl).search,
+    );
     await click(page, "a::-p-text(Create an account)");
     await signUp(guest, emails.guest, password);
+    // Accepting the invitation lands in the join flow, on a link that survives a reload.
+    await page.waitForSelector(".lk-prejoin video", { timeout: 30_000 });
+    expect(page.url()).toBe(url(joinPath(meetingId)));
+    await page.reload();
+    await page.waitForSelector(".lk-prejoin video", { timeout: 30_000 });
     await joinFromPreJoin(page);
     await waitForText(page, "[data-testid=waiting-room]", "The host will let you in soon");
     await screenshot(page, "waiting-room");
@@ -308,7 +330,7 @@ describe("a meeting in Chromium", () => {
       async () => sockets().open === 0 && sockets().closed > 0,
     );
 
-    await guest.page.goto(url(`${meetingPath}/join`));
+    await guest.page.goto(url(joinPath(meetingId)));
     await joinFromPreJoin(guest.page);
     await waitForText(guest.page, "[data-testid=departure]", "You were removed from this meeting");
     await waitFor("the host to see the guest gone", async () => (await tileCount(host.page)) === 2, 30_000);

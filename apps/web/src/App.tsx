@@ -3,7 +3,8 @@ import type { MeetingsApi } from "./api/meetings.ts";
 import { messageOf } from "./api/problems.ts";
 import type { AuthSession, User } from "./api/session.ts";
 import { AppContext } from "./app-context.ts";
-import { navigate, type Route, useRoute } from "./router.ts";
+import { navigate, useRoute } from "./router.ts";
+import { ROUTE_PATHS, type Route } from "./routes.ts";
 import type { RuntimeConfig } from "./runtime-config.ts";
 import { InvitationPage } from "./screens/InvitationPage.tsx";
 import { MeetingForm } from "./screens/MeetingForm.tsx";
@@ -78,7 +79,7 @@ export function App({ config, session, meetings }: AppProps) {
 function Header({ user, onSignOut }: { user: User | undefined; onSignOut: () => void }) {
   return (
     <header className="topbar">
-      <a href="/" className="brand" onClick={follow("/")}>
+      <a href={ROUTE_PATHS.home} className="brand" onClick={follow(ROUTE_PATHS.home)}>
         GoMeet
       </a>
       {user && (
@@ -133,7 +134,7 @@ function Screen({ route }: { route: Route }) {
           <h1>Page not found</h1>
           <p>
             There is nothing at {route.path}.{" "}
-            <a href="/" onClick={follow("/")}>
+            <a href={ROUTE_PATHS.home} onClick={follow(ROUTE_PATHS.home)}>
               Go to your meetings
             </a>
           </p>

@@ -1,13 +1,17 @@
-import { existsSync, readFileSync, statSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { createServer, type IncomingMessage, request, type Server, type ServerResponse } from "node:http";
 import { connect, type Socket } from "node:net";
-import { extname, join, normalize } from "node:path";
+import { join } from "node:path";
 import type { RuntimeConfig } from "../../../apps/web/src/runtime-config.ts";
+import { ENTRY_KEY, readWebBuild, type WebBuildFile } from "../../../components/edge/web-build.ts";
 
 /**
- * The test's stand-in for the CDN and for the gateway, one loopback origin each: the built app (hashed assets,
- * `index.html` for every SPA route) with the runtime `/config.json`, and `/v1/*` routed by path prefix to auth,
- * meetings and chat as docs/gateway.md routes `api.<domain>` (WebSocket upgrades included).
+ * The test's stand-in for the CDN and for the gateway, one loopback origin each. The CDN side serves exactly the
+ * objects the stack uploads (components/edge/web-app.ts, read with the stack's own readWebBuild): each file of the
+ * build with its content type and cache header, a copy of `index.html` under each path of `spa-routes.json`, and
+ * the runtime `/config.json` — any other key answers 404 as the bucket does, so a link the app makes to a path
+ * that is no object fails here as it would on the CDN. `/v1/*` is routed by path prefix to auth, meetings and
+ * chat as docs/gateway.md routes `api.<domain>` (WebSocket upgrades included).
  */
 export interface EdgeServer {
   origin: string;
@@ -16,16 +20,6 @@ export interface EdgeServer {
   requests: string[];
   stop(): Promise<void>;
 }
-
-const TYPES: Record<string, string> = {
-  ".html": "text/html; charset=utf-8",
-  ".js": "text/javascript; charset=utf-8",
-  ".css": "text/css; charset=utf-8",
-  ".json": "application/json",
-  ".svg": "image/svg+xml",
-  ".png": "image/png",
-  ".woff2": "font/woff2",
-};
 
 export interface Upstreams {
   auth: string;
@@ -85,9 +79,14 @@ export async function startEdgeServer(options: {
   config: (origin: string) => RuntimeConfig;
 }): Promise<EdgeServer> {
   const { distDir, upstreams } = options;
-  if (!existsSync(join(distDir, "index.html"))) {
-    throw new Error(`${distDir}/index.html is missing: build the app first (npm run build:web)`);
+  if (!existsSync(join(distDir, ENTRY_KEY))) {
+    throw new Error(`${distDir}/${ENTRY_KEY} is missing: build the app first (npm run build:web)`);
   }
+  const build = readWebBuild(distDir);
+  if (!build) throw new Error(`${distDir} is not a directory`);
+  const objects = new Map<string, WebBuildFile>(build.files.map((f) => [f.key, f]));
+  const entry = objects.get(ENTRY_KEY) as WebBuildFile;
+  for (const route of build.spaRoutes) objects.set(route, entry);
   const origin = `http://127.0.0.1:${options.port}`;
   const edge: EdgeServer = {
     origin,
@@ -106,14 +105,14 @@ export async function startEdgeServer(options: {
       res.end(JSON.stringify(edge.config));
       return;
     }
-    const file = normalize(join(distDir, path));
-    const inside = file.startsWith(`${distDir}/`) && existsSync(file) && statSync(file).isFile();
-    const chosen = inside ? file : join(distDir, "index.html");
-    res.writeHead(200, {
-      "content-type": TYPES[extname(chosen)] ?? "application/octet-stream",
-      "cache-control": chosen.includes("/assets/") ? "public, max-age=31536000, immutable" : "no-cache",
-    });
-    res.end(readFileSync(chosen));
+    const object = objects.get(decodeURIComponent(path.slice(1)));
+    if (!object) {
+      res.writeHead(404, { "content-type": "application/xml" });
+      res.end("<Error><Code>NoSuchKey</Code></Error>");
+      return;
+    }
+    res.writeHead(200, { "content-type": object.contentType, "cache-control": object.cacheControl });
+    res.end(readFileSync(object.source));
   });
   server.on("upgrade", (req, socket, head) => {
     const path = new URL(req.url ?? "/", origin).pathname;

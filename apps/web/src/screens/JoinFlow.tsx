@@ -10,6 +10,7 @@ import { ApiError, messageOf } from "../api/problems.ts";
 import { useApp } from "../app-context.ts";
 import { departureFor } from "../room/disconnect-reasons.ts";
 import { MeetingRoom } from "../room/MeetingRoom.tsx";
+import { ROUTE_PATHS } from "../routes.ts";
 
 type Stage =
   | { kind: "prejoin" }
@@ -22,7 +23,7 @@ type Stage =
 /** Errors after which asking again cannot help: the person is told why and not retried. */
 const FINAL = new Set(["participant_removed", "admission_denied", "meeting_over", "meeting_not_found"]);
 
-/** `/meetings/<id>/join`: pre-join (devices, preview, name) → waiting room → the meeting → why it ended. */
+/** `/meeting/join?id=<id>`: pre-join (devices, preview, name) → waiting room → the meeting → why it ended. */
 export default function JoinFlow({ id }: { id: string }) {
   const { meetings, session, config, user } = useApp();
   const [stage, setStage] = useState<Stage>({ kind: "prejoin" });
@@ -194,7 +195,7 @@ export default function JoinFlow({ id }: { id: string }) {
                 Join again
               </button>
             )}
-            <a className="button" href="/" onClick={follow("/")}>
+            <a className="button" href={ROUTE_PATHS.home} onClick={follow(ROUTE_PATHS.home)}>
               Back to your meetings
             </a>
           </div>

@@ -3,6 +3,7 @@ import type { Meeting, MeetingDraft } from "../api/meetings.ts";
 import { messageOf } from "../api/problems.ts";
 import { useApp } from "../app-context.ts";
 import { navigate } from "../router.ts";
+import { meetingPath } from "../routes.ts";
 
 /** `datetime-local` wants local time without a zone; the API wants an ISO instant. */
 function toLocalInput(date: Date): string {
@@ -45,7 +46,7 @@ export function MeetingForm({
     try {
       const saved = existing ? await meetings.update(existing.id, draft) : await meetings.create(draft);
       if (onSaved) onSaved(saved);
-      else navigate(`/meetings/${saved.id}`);
+      else navigate(meetingPath(saved.id));
     } catch (failure) {
       setError(messageOf(failure));
     } finally {

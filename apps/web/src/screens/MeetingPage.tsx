@@ -3,6 +3,7 @@ import { follow } from "../App.tsx";
 import type { Meeting } from "../api/meetings.ts";
 import { messageOf } from "../api/problems.ts";
 import { useApp } from "../app-context.ts";
+import { invitationPath, joinPath } from "../routes.ts";
 import { MeetingForm } from "./MeetingForm.tsx";
 import { formatWhen } from "./MeetingsList.tsx";
 
@@ -56,7 +57,7 @@ export function MeetingPage({ id }: { id: string }) {
 
   async function makeLink() {
     const invitation = await meetings.createLink(id);
-    setLink(`${location.origin}/j/${invitation.code}`);
+    setLink(`${location.origin}${invitationPath(invitation.code)}`);
     setCopied(false);
   }
 
@@ -92,11 +93,7 @@ export function MeetingPage({ id }: { id: string }) {
       )}
       <div className="row wrap">
         {open && (
-          <a
-            className="button primary"
-            href={`/meetings/${id}/join`}
-            onClick={follow(`/meetings/${id}/join`)}
-          >
+          <a className="button primary" href={joinPath(id)} onClick={follow(joinPath(id))}>
             {meeting.state === "live" ? "Join now" : moderator ? "Start meeting" : "Open"}
           </a>
         )}

@@ -3,6 +3,7 @@ import { follow } from "../App.tsx";
 import type { Meeting } from "../api/meetings.ts";
 import { messageOf } from "../api/problems.ts";
 import { useApp } from "../app-context.ts";
+import { meetingPath } from "../routes.ts";
 
 export function formatWhen(iso: string): string {
   return new Date(iso).toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" });
@@ -46,7 +47,7 @@ export function MeetingsList() {
         <ul className="meetings" aria-label="Upcoming meetings">
           {list.map((meeting) => (
             <li key={meeting.id} className="card">
-              <a href={`/meetings/${meeting.id}`} onClick={follow(`/meetings/${meeting.id}`)}>
+              <a href={meetingPath(meeting.id)} onClick={follow(meetingPath(meeting.id))}>
                 <strong>{meeting.title}</strong>
               </a>
               <span>{formatWhen(meeting.startsAt)}</span>

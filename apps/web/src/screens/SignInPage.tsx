@@ -3,6 +3,7 @@ import { follow } from "../App.tsx";
 import { messageOf } from "../api/problems.ts";
 import { useApp } from "../app-context.ts";
 import { navigate } from "../router.ts";
+import { ROUTE_PATHS } from "../routes.ts";
 
 export function SignInPage({ mode, next }: { mode: "signin" | "signup"; next: string | undefined }) {
   const { session, user } = useApp();
@@ -12,7 +13,7 @@ export function SignInPage({ mode, next }: { mode: "signin" | "signup"; next: st
   const suffix = next ? `?next=${encodeURIComponent(next)}` : "";
 
   useEffect(() => {
-    if (user) navigate(next ?? "/", { replace: true });
+    if (user) navigate(next ?? ROUTE_PATHS.home, { replace: true });
   }, [user, next]);
 
   async function submit(event: FormEvent<HTMLFormElement>) {
