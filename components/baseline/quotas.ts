@@ -97,7 +97,7 @@ export function namespaceBudgets(config: PlatformConfig): Record<NamespaceKey, N
     spare(5, limits.services),
   ]);
   const mediaPods = config.cluster.pools.media.maxNodes;
-  const egressPods = egressScaling(config).maxReplicas;
+  const egressPods = egressScaling(config.egress, config.cluster.pools.egress).maxReplicas;
   const media = budgetOf([
     // LiveKit: `maxSurge: 1` (components/media/livekit.ts); its init container asks for less than the SFU.
     {

@@ -1,7 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { dropletSize } from "../../infra/capacity/droplet-sizes.ts";
-import type { PlatformConfig } from "../../stacks/schema.ts";
+import type { NodePoolConfig, PlatformConfig } from "../../stacks/schema.ts";
 import { PRIORITY_CLASSES } from "../baseline/priority-classes.ts";
 import { renderEgressConfig } from "./egress-config.ts";
 import { LIVEKIT_DRAIN_SECONDS } from "./livekit-workload.ts";
@@ -11,7 +11,12 @@ import { MEDIA_PORTS } from "./platform-ports.ts";
 import { poolPlacement } from "./pool-placement.ts";
 
 export interface EgressArgs {
-  config: PlatformConfig;
+  /** The stack's region, where the recordings Space is. */
+  region: string;
+  /** Recorder replica bounds (`egress` in the stack config). */
+  egress: PlatformConfig["egress"];
+  /** The egress node pool: one recorder per node. */
+  pool: NodePoolConfig;
   namespace: pulumi.Input<string>;
   livekit: { apiKey: pulumi.Input<string>; apiSecret: pulumi.Input<string>; url: string };
   valkey: { host: pulumi.Input<string>; port: pulumi.Input<number>; password: pulumi.Input<string> };
@@ -27,9 +32,12 @@ export interface EgressArgs {
  * tainted for them), so the pool's maxNodes also bounds replicas. A HorizontalPodAutoscaler cannot go below one
  * replica without the alpha HPAScaleToZero gate, so `egress.minReplicas: 0` keeps one warm recorder.
  */
-export function egressScaling(config: PlatformConfig): { minReplicas: number; maxReplicas: number } {
-  const maxReplicas = Math.min(config.egress.maxReplicas, config.cluster.pools.egress.maxNodes);
-  return { minReplicas: Math.min(Math.max(1, config.egress.minReplicas), maxReplicas), maxReplicas };
+export function egressScaling(
+  egress: PlatformConfig["egress"],
+  pool: NodePoolConfig,
+): { minReplicas: number; maxReplicas: number } {
+  const maxReplicas = Math.min(egress.maxReplicas, pool.maxNodes);
+  return { minReplicas: Math.min(Math.max(1, egress.minReplicas), maxReplicas), maxReplicas };
 }
 
 /**
@@ -41,7 +49,6 @@ export function egressScaling(config: PlatformConfig): { minReplicas: number; ma
 export class Egress extends pulumi.ComponentResource {
   constructor(name: string, args: EgressArgs, opts?: pulumi.ComponentResourceOptions) {
     super("gomeet:media:Egress", name, {}, opts);
-    const { config } = args;
     const labels = { "app.kubernetes.io/name": "egress", "app.kubernetes.io/part-of": "gomeet" };
     const child = { parent: this };
 
@@ -70,7 +77,7 @@ export class Egress extends pulumi.ComponentResource {
               db: 0,
               tls: { enabled: true },
             },
-            recordings: { region: config.region, bucket, accessKey, secretKey },
+            recordings: { region: args.region, bucket, accessKey, secretKey },
             healthPort: MEDIA_PORTS.egressHealth,
             prometheusPort: MEDIA_PORTS.egressPrometheus,
             logLevel: "info",
@@ -88,7 +95,7 @@ export class Egress extends pulumi.ComponentResource {
     );
 
     const placement = poolPlacement("egress");
-    const scaling = egressScaling(config);
+    const scaling = egressScaling(args.egress, args.pool);
     const deployment = new k8s.apps.v1.Deployment(
       `${name}-deployment`,
       {
@@ -129,7 +136,7 @@ export class Egress extends pulumi.ComponentResource {
                   ],
                   readinessProbe: { tcpSocket: { port: "health" }, periodSeconds: 10, failureThreshold: 3 },
                   livenessProbe: { tcpSocket: { port: "health" }, periodSeconds: 20, failureThreshold: 6 },
-                  resources: dedicatedPodResources(dropletSize(config.cluster.pools.egress.size)),
+                  resources: dedicatedPodResources(dropletSize(args.pool.size)),
                   volumeMounts: [{ name: "dshm", mountPath: "/dev/shm" }],
                   // The image's own `egress` user (created by useradd, uid 1000 [inference: re-check on image bump]).
                   // SYS_ADMIN is the one capability egress needs: Chrome's sandbox creates namespaces, and since

@@ -30,9 +30,12 @@ export function nodeLimits(media: DropletSize): { numTracks: number; bytesPerSec
   };
 }
 
-/** renderLiveKitConfig's input for one stack: config decides the shape, runtime values fill the secrets. */
+/** The stack settings LiveKit's config is rendered from: its region and the `media` section. */
+export type LiveKitStackSettings = Pick<PlatformConfig, "region" | "media">;
+
+/** renderLiveKitConfig's input for one stack: settings decide the shape, runtime values fill the secrets. */
 export function liveKitConfigInput(
-  config: PlatformConfig,
+  config: LiveKitStackSettings,
   media: DropletSize,
   runtime: LiveKitRuntimeValues,
 ): LiveKitConfigInput {

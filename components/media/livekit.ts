@@ -4,23 +4,24 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { dropletSize } from "../../infra/capacity/droplet-sizes.ts";
-import type { PlatformConfig } from "../../stacks/schema.ts";
+import type { NodePoolConfig } from "../../stacks/schema.ts";
 import { PRIORITY_CLASSES } from "../baseline/priority-classes.ts";
 import { resourceName, type StackIdentity } from "../naming.ts";
 import { webRtcInboundRules } from "./firewall-rules.ts";
 import { liveKitScaling } from "./livekit-autoscaling.ts";
 import type { LiveKitTurnServer } from "./livekit-config.ts";
 import { renderLiveKitConfig } from "./livekit-config.ts";
-import { liveKitConfigInput } from "./livekit-settings.ts";
+import { type LiveKitStackSettings, liveKitConfigInput } from "./livekit-settings.ts";
 import { LIVEKIT_DRAIN_SECONDS, liveKitProbes, UDP_BUFFER_BYTES } from "./livekit-workload.ts";
 import { LIVEKIT_IMAGE, SYSCTL_IMAGE } from "./media-images.ts";
 import { dedicatedPodResources } from "./node-sizing.ts";
 import { MEDIA_PORTS } from "./platform-ports.ts";
 import { poolDropletTag, poolPlacement } from "./pool-placement.ts";
 
-export interface LiveKitArgs {
+export interface LiveKitArgs extends LiveKitStackSettings {
   identity: StackIdentity;
-  config: PlatformConfig;
+  /** The media node pool: one LiveKit pod per node, sized to the node and scaled within the pool's bounds. */
+  pool: NodePoolConfig;
   /** The media namespace, created by the baseline component. */
   namespace: string;
   /** The managed Valkey LiveKit routes through (private host, TLS only on DigitalOcean). */
@@ -49,8 +50,8 @@ export class LiveKit extends pulumi.ComponentResource {
 
   constructor(name: string, args: LiveKitArgs, opts?: pulumi.ComponentResourceOptions) {
     super("gomeet:media:LiveKit", name, {}, opts);
-    const { config, identity } = args;
-    const media = dropletSize(config.cluster.pools.media.size);
+    const { identity, pool } = args;
+    const media = dropletSize(pool.size);
     const labels = { "app.kubernetes.io/name": "livekit", "app.kubernetes.io/part-of": "gomeet" };
     const child = { parent: this };
 
@@ -79,7 +80,7 @@ export class LiveKit extends pulumi.ComponentResource {
         ])
         .apply(([apiKey, secret, host, port, password, stunServers, turnServers, turnSecret]) =>
           renderLiveKitConfig(
-            liveKitConfigInput(config, media, {
+            liveKitConfigInput(args, media, {
               apiKey,
               apiSecret: secret,
               // DigitalOcean's managed Valkey user is `default` and speaks TLS only (docs/sources.md#valkey-pricing-and-limits).
@@ -118,7 +119,7 @@ export class LiveKit extends pulumi.ComponentResource {
         metadata: { name: "livekit", namespace: ns, labels },
         spec: {
           // The HPA owns the replica count after creation.
-          replicas: config.cluster.pools.media.minNodes,
+          replicas: pool.minNodes,
           selector: { matchLabels: labels },
           // A replacement needs a free media node (anti-affinity); the old pod keeps its meetings while draining.
           strategy: { type: "RollingUpdate", rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } },
@@ -180,7 +181,7 @@ export class LiveKit extends pulumi.ComponentResource {
                   args: ["--config", "/etc/livekit/livekit.yaml"],
                   ports: [
                     { name: "http", containerPort: MEDIA_PORTS.livekitHttp, protocol: "TCP" },
-                    { name: "rtc-tcp", containerPort: config.media.rtcTcpPort, protocol: "TCP" },
+                    { name: "rtc-tcp", containerPort: args.media.rtcTcpPort, protocol: "TCP" },
                     { name: "metrics", containerPort: MEDIA_PORTS.livekitPrometheus, protocol: "TCP" },
                   ],
                   readinessProbe: probes.readiness,
@@ -219,7 +220,7 @@ export class LiveKit extends pulumi.ComponentResource {
       child,
     );
 
-    const scaling = liveKitScaling(config.cluster.pools.media);
+    const scaling = liveKitScaling(pool);
     new k8s.autoscaling.v2.HorizontalPodAutoscaler(
       `${name}-hpa`,
       {
@@ -267,8 +268,8 @@ export class LiveKit extends pulumi.ComponentResource {
         name: resourceName(identity, "media-webrtc"),
         tags: [poolDropletTag(identity.stack, "media")],
         inboundRules: webRtcInboundRules({
-          udpPortRange: { start: config.media.rtcUdpPorts.min, end: config.media.rtcUdpPorts.max },
-          tcpPort: config.media.rtcTcpPort,
+          udpPortRange: { start: args.media.rtcUdpPorts.min, end: args.media.rtcUdpPorts.max },
+          tcpPort: args.media.rtcTcpPort,
         }),
       },
       child,

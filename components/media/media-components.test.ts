@@ -16,11 +16,18 @@ import { turnCloudInitInput, turnServerConfInput } from "./turn-settings.ts";
 import { renderTurnServerConf } from "./turnserver-conf.ts";
 
 const staging = loadPlatformConfig({ environment: "staging", stack: "staging" });
+const stagingTurn = {
+  domain: staging.domain,
+  turn: staging.turn,
+  alertEmails: staging.monitoring.alertEmails,
+};
 const secret = "staging-turn-shared-secret-0123456789";
 
 function userData(token: string | undefined): string {
-  const conf = renderTurnServerConf(turnServerConfInput(staging, dropletSize(staging.turn.size), secret));
-  const cloudInit = renderTurnCloudInit(turnCloudInitInput(staging, 0, "gomeet-staging-turn-1", conf, token));
+  const conf = renderTurnServerConf(turnServerConfInput(stagingTurn, dropletSize(staging.turn.size), secret));
+  const cloudInit = renderTurnCloudInit(
+    turnCloudInitInput(stagingTurn, 0, "gomeet-staging-turn-1", conf, token),
+  );
   return withReservedIpAnchor(cloudInit, "203.0.113.7", TURN_CONF_PATH);
 }
 
@@ -60,9 +67,11 @@ describe("TURN droplet user-data as the fleet ships it", () => {
   }
 
   it("refuses a shared certificate name without a DNS token", () => {
-    const conf = renderTurnServerConf(turnServerConfInput(staging, dropletSize(staging.turn.size), secret));
+    const conf = renderTurnServerConf(
+      turnServerConfInput(stagingTurn, dropletSize(staging.turn.size), secret),
+    );
     const input = {
-      ...turnCloudInitInput(staging, 0, "h", conf, undefined),
+      ...turnCloudInitInput(stagingTurn, 0, "h", conf, undefined),
       certificateDomains: ["turn-1.x.app", "turn.x.app"],
     };
     expect(() => renderTurnCloudInit(input)).toThrow(
@@ -108,8 +117,13 @@ describe("sizing to the node", () => {
 
   it("keeps one warm recorder and never more recorders than egress nodes", () => {
     const ephemeral = loadPlatformConfig({ environment: "ephemeral", stack: "eph-bob" });
-    expect(egressScaling(ephemeral)).toEqual({ minReplicas: 1, maxReplicas: 1 });
-    const wide = { ...staging, egress: { minReplicas: 1, maxReplicas: 50 } };
-    expect(egressScaling(wide).maxReplicas).toBe(staging.cluster.pools.egress.maxNodes);
+    expect(egressScaling(ephemeral.egress, ephemeral.cluster.pools.egress)).toEqual({
+      minReplicas: 1,
+      maxReplicas: 1,
+    });
+    const wide = { minReplicas: 1, maxReplicas: 50 };
+    expect(egressScaling(wide, staging.cluster.pools.egress).maxReplicas).toBe(
+      staging.cluster.pools.egress.maxNodes,
+    );
   });
 });

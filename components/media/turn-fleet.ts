@@ -2,7 +2,6 @@ import * as digitalocean from "@pulumi/digitalocean";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { dropletSize } from "../../infra/capacity/droplet-sizes.ts";
-import type { PlatformConfig } from "../../stacks/schema.ts";
 import type { DnsZone } from "../edge/dns.ts";
 import { areaTags, resourceName, type StackIdentity } from "../naming.ts";
 import { openOutboundRules, turnInboundRules } from "./firewall-rules.ts";
@@ -15,6 +14,7 @@ import {
   liveKitTurnServers,
   TURN_DROPLET_IMAGE,
   TURN_SHARED_RECORD,
+  type TurnStackSettings,
   turnAlertThresholds,
   turnCloudInitInput,
   turnRecordName,
@@ -22,9 +22,11 @@ import {
 } from "./turn-settings.ts";
 import { renderTurnServerConf } from "./turnserver-conf.ts";
 
-export interface TurnFleetArgs {
+export interface TurnFleetArgs extends TurnStackSettings {
   identity: StackIdentity;
-  config: PlatformConfig;
+  region: string;
+  /** Whether the droplets' reserved IPs are protected from deletion (`protect` in the stack config). */
+  protect: boolean;
   vpcId: pulumi.Input<string>;
   dns: DnsZone;
   /** DNS-scoped DigitalOcean token for DNS-01 certificates; without it each droplet proves its own name over HTTP-01. */
@@ -50,8 +52,8 @@ export class TurnFleet extends pulumi.ComponentResource {
 
   constructor(name: string, args: TurnFleetArgs, opts?: pulumi.ComponentResourceOptions) {
     super("gomeet:media:TurnFleet", name, {}, opts);
-    const { config, identity } = args;
-    const size = dropletSize(config.turn.size);
+    const { identity, turn } = args;
+    const size = dropletSize(turn.size);
     const child = { parent: this };
 
     // coturn's static-auth-secret: the REST scheme's HMAC key (docs/sources.md#coturn).
@@ -60,9 +62,9 @@ export class TurnFleet extends pulumi.ComponentResource {
 
     // A Cloud Firewall lists at most 10 droplets by id (docs/sources.md#cloud-firewalls); ids select
     // exactly this stack's fleet, where a tag shared by name across stacks would not.
-    if (config.turn.count > 10) {
+    if (turn.count > 10) {
       throw new MediaConfigError(
-        `turn.count: expected at most 10 droplets (one Cloud Firewall by id), got ${config.turn.count}`,
+        `turn.count: expected at most 10 droplets (one Cloud Firewall by id), got ${turn.count}`,
       );
     }
     const dnsApiToken = args.dnsApiToken === undefined ? undefined : pulumi.output(args.dnsApiToken);
@@ -70,19 +72,19 @@ export class TurnFleet extends pulumi.ComponentResource {
     this.reservedIps = [];
     this.dropletIds = [];
     this.projectResources = [];
-    for (let index = 0; index < config.turn.count; index++) {
+    for (let index = 0; index < turn.count; index++) {
       const n = index + 1;
       const hostname = resourceName(identity, `turn-${n}`);
       // Created apart from the droplet and protected like the stack's data: the address outlives droplets.
       const reservedIp = new digitalocean.ReservedIp(
         `${name}-${n}-ip`,
-        { region: config.region },
-        { parent: this, protect: config.protect },
+        { region: args.region },
+        { parent: this, protect: args.protect },
       );
       const userData = pulumi.secret(
         pulumi.all([secret.result, reservedIp.ipAddress, dnsApiToken]).apply(([sharedSecret, ip, token]) => {
-          const conf = renderTurnServerConf(turnServerConfInput(config, size, sharedSecret));
-          const cloudInit = renderTurnCloudInit(turnCloudInitInput(config, index, hostname, conf, token));
+          const conf = renderTurnServerConf(turnServerConfInput(args, size, sharedSecret));
+          const cloudInit = renderTurnCloudInit(turnCloudInitInput(args, index, hostname, conf, token));
           return withReservedIpAnchor(cloudInit, ip, TURN_CONF_PATH);
         }),
       );
@@ -90,15 +92,15 @@ export class TurnFleet extends pulumi.ComponentResource {
         `${name}-${n}-droplet`,
         {
           name: hostname,
-          region: config.region,
-          size: config.turn.size,
+          region: args.region,
+          size: turn.size,
           image: TURN_DROPLET_IMAGE,
           vpcUuid: args.vpcId,
           monitoring: true,
           ipv6: false,
           userData,
           // Without keys DigitalOcean would set a root password; the cloud-init locks it and stops sshd.
-          sshKeys: config.turn.sshKeys,
+          sshKeys: turn.sshKeys,
           tags: areaTags(identity, "turn"),
         },
         child,
@@ -130,10 +132,10 @@ export class TurnFleet extends pulumi.ComponentResource {
             listeningPort: MEDIA_PORTS.turnListening,
             tlsPort: MEDIA_PORTS.turnTls,
             publicTlsPort: MEDIA_PORTS.turnPublicTls,
-            relayPortRange: { start: config.turn.relayPorts.min, end: config.turn.relayPorts.max },
+            relayPortRange: { start: turn.relayPorts.min, end: turn.relayPorts.max },
           },
           // SSH opens only to key holders: no keys, no port 22 (the config rule requires keys with CIDRs).
-          config.turn.sshKeys.length > 0 ? config.turn.adminSshCidrs : [],
+          turn.sshKeys.length > 0 ? turn.adminSshCidrs : [],
           args.dnsApiToken === undefined,
         ),
         outboundRules: openOutboundRules(),
@@ -142,9 +144,9 @@ export class TurnFleet extends pulumi.ComponentResource {
     );
 
     // DigitalOcean alerts need a recipient; stacks without alert e-mails rely on the prober's metrics alone.
-    if (config.monitoring.alertEmails.length > 0) {
+    if (args.alertEmails.length > 0) {
       const thresholds = turnAlertThresholds(size);
-      const alerts = { emails: config.monitoring.alertEmails };
+      const alerts = { emails: [...args.alertEmails] };
       new digitalocean.MonitorAlert(
         `${name}-cpu-alert`,
         {
@@ -178,7 +180,7 @@ export class TurnFleet extends pulumi.ComponentResource {
     this.stunServers = pulumi
       .all(this.reservedIps)
       .apply((ips) => ips.map((ip) => `${ip}:${MEDIA_PORTS.turnListening}`));
-    this.liveKitTurnServers = liveKitTurnServers(config.domain, config.turn.count);
+    this.liveKitTurnServers = liveKitTurnServers(args.domain, turn.count);
     this.registerOutputs({ reservedIps: this.reservedIps });
   }
 }

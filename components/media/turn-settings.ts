@@ -23,8 +23,16 @@ export const TURN_SHARED_RECORD = "turn";
  * coturn's config for one droplet of the stack. No `external-ip`/`relay-ip` here: the reserved IP's anchor
  * address is only known on the droplet, where turn-reserved-ip.ts adds both at boot.
  */
+/** The stack settings a TURN droplet's files are rendered from. */
+export interface TurnStackSettings {
+  domain: string;
+  turn: PlatformConfig["turn"];
+  /** `monitoring.alertEmails`: the first is the ACME account's address. */
+  alertEmails: readonly string[];
+}
+
 export function turnServerConfInput(
-  config: PlatformConfig,
+  config: TurnStackSettings,
   size: DropletSize,
   sharedSecret: string,
 ): TurnServerConfInput {
@@ -50,7 +58,7 @@ export function turnServerConfInput(
 }
 
 export function turnCloudInitInput(
-  config: PlatformConfig,
+  config: TurnStackSettings,
   index: number,
   hostname: string,
   turnServerConf: string,
@@ -62,7 +70,7 @@ export function turnCloudInitInput(
     turnServerConf,
     // DNS-01 can prove the shared name too; HTTP-01 only the droplet's own (turn-cloud-init.ts).
     certificateDomains: dnsApiToken === undefined ? [own] : [own, `${TURN_SHARED_RECORD}.${config.domain}`],
-    acmeEmail: config.monitoring.alertEmails[0] ?? `hostmaster@${config.domain}`,
+    acmeEmail: config.alertEmails[0] ?? `hostmaster@${config.domain}`,
     ...(dnsApiToken === undefined ? {} : { dnsApiToken }),
     certDirectory: TURN_CERT_DIRECTORY,
     udpBufferBytes: UDP_BUFFER_BYTES,

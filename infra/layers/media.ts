@@ -49,7 +49,11 @@ export function createMediaLayer(
   };
   const turn = new TurnFleet("turn", {
     identity,
-    config,
+    region: config.region,
+    domain: config.domain,
+    turn: config.turn,
+    alertEmails: config.monitoring.alertEmails,
+    protect: config.protect,
     vpcId: cloud.network.vpcId,
     dns: cloud.dns,
     ...(options.turnDnsApiToken ? { dnsApiToken: options.turnDnsApiToken } : {}),
@@ -59,7 +63,9 @@ export function createMediaLayer(
     "livekit",
     {
       identity,
-      config,
+      region: config.region,
+      media: config.media,
+      pool: config.cluster.pools.media,
       namespace: MEDIA_NAMESPACE,
       valkey,
       turn: {
@@ -74,7 +80,9 @@ export function createMediaLayer(
   new Egress(
     "egress",
     {
-      config,
+      region: config.region,
+      egress: config.egress,
+      pool: config.cluster.pools.egress,
       namespace: livekit.namespace,
       livekit: { apiKey: livekit.apiKey, apiSecret: livekit.apiSecret, url: livekit.internalUrl },
       valkey,
