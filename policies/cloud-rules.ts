@@ -14,7 +14,6 @@ const T = {
   pool: "digitalocean:index/kubernetesNodePool:KubernetesNodePool",
   database: "digitalocean:index/databaseCluster:DatabaseCluster",
   databaseFirewall: "digitalocean:index/databaseFirewall:DatabaseFirewall",
-  replica: "digitalocean:index/databaseReplica:DatabaseReplica",
   firewall: "digitalocean:index/firewall:Firewall",
   droplet: "digitalocean:index/droplet:Droplet",
   project: "digitalocean:index/project:Project",
@@ -56,7 +55,7 @@ export const productionHighAvailability: StackRule = {
   kind: "stack",
   name: "production-high-availability",
   description:
-    "A Production project runs HA everywhere DigitalOcean offers it: HA control plane, database standbys, a read replica, two or more nodes in the system and apps pools, two or more TURN droplets, two or more replicas per service.",
+    "A Production project runs HA everywhere DigitalOcean offers it: HA control plane, database standbys, two or more nodes in the system and apps pools, two or more TURN droplets, two or more replicas per service.",
   enforcement: "mandatory",
   check(resources, report) {
     const production = resources.some((r) => r.type === T.project && r.props.environment === "Production");
@@ -75,10 +74,6 @@ export const productionHighAvailability: StackRule = {
     for (const db of resources.filter((r) => r.type === T.database)) {
       if (Number(db.props.nodeCount) < 2)
         report(`${db.name}: production database without a standby node`, db.urn);
-    }
-    const pg = resources.filter((r) => r.type === T.database && r.props.engine === "pg");
-    if (pg.length > 0 && !resources.some((r) => r.type === T.replica)) {
-      report("production PostgreSQL has no read replica", pg[0]?.urn);
     }
     const turn = resources.filter((r) => r.type === T.droplet && asArray(r.props.tags).includes("area:turn"));
     if (turn.length === 1) report("production runs a single TURN droplet", turn[0]?.urn);

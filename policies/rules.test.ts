@@ -76,12 +76,10 @@ describe("policy rules: a passing and a violating input each", () => {
       );
     const db = (nodeCount: number) =>
       res("digitalocean:index/databaseCluster:DatabaseCluster", { engine: "pg", nodeCount }, "pg");
-    const replica = res("digitalocean:index/databaseReplica:DatabaseReplica", {});
-    expect(run(productionHighAvailability, [project, cluster(true), db(2), replica])).toEqual([]);
+    expect(run(productionHighAvailability, [project, cluster(true), db(2)])).toEqual([]);
     expect(run(productionHighAvailability, [project, cluster(false), db(1)])).toEqual([
       "doks: production cluster without HA control plane (ha: true)",
       "pg: production database without a standby node",
-      "production PostgreSQL has no read replica",
     ]);
     // The same resources outside a Production project are fine.
     expect(run(productionHighAvailability, [cluster(false), db(1)])).toEqual([]);

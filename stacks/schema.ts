@@ -202,7 +202,6 @@ export const platformSchema = z.strictObject({
       .int()
       .min(1, { message: "expected 1 to 3 nodes (primary plus up to 2 standbys)" })
       .max(3, { message: "expected 1 to 3 nodes (primary plus up to 2 standbys)" }),
-    readReplica: z.boolean({ message: "expected true or false" }),
     chatShards: z
       .number()
       .int()

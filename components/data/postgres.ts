@@ -31,7 +31,8 @@ export function databaseNames(
 }
 
 /**
- * Managed PostgreSQL in the stack's VPC: standby nodes and a read replica where config asks for them, one
+ * Managed PostgreSQL in the stack's VPC: standby nodes where config asks for them (no read replica: nothing
+ * reads from one, docs/data.md "PostgreSQL: no read replica"), one
  * database, user and PgBouncer pool (transaction mode) per service, and a database firewall that admits only
  * the DOKS cluster. Daily backups and 7-day point-in-time recovery are DigitalOcean's managed defaults
  * (docs/sources.md#postgresql-limits; restore runbook in docs/runbooks/postgres-restore.md).
@@ -41,7 +42,6 @@ export class Postgres extends pulumi.ComponentResource {
   readonly connectionStrings: Record<"auth" | "meetings", pulumi.Output<string>> & {
     chat: pulumi.Output<string>[];
   };
-  readonly readReplicaUri: pulumi.Output<string> | undefined;
   /**
    * The monitoring user's direct connection string (secret), for postgres-exporter: a user of its own that owns
    * nothing and is granted only `pg_monitor` (components/data/monitoring-role.ts), so the monitoring namespace
@@ -131,21 +131,6 @@ export class Postgres extends pulumi.ComponentResource {
       chat: uriOf("chat"),
     };
 
-    if (config.readReplica) {
-      const replica = new digitalocean.DatabaseReplica(
-        `${name}-replica`,
-        {
-          clusterId: cluster.id,
-          name: resourceName(args.identity, "pg-replica"),
-          region: args.region,
-          size: config.size,
-          privateNetworkUuid: args.vpcId,
-          tags,
-        },
-        { parent: this },
-      );
-      this.readReplicaUri = pulumi.secret(replica.privateUri);
-    }
     this.clusterUrn = cluster.clusterUrn;
     this.clusterId = cluster.id;
     this.registerOutputs({ connectionStrings: this.connectionStrings, clusterUrn: this.clusterUrn });

@@ -31,7 +31,6 @@ export const ephemeral: PlatformConfig = {
     version: "17",
     size: "db-s-1vcpu-1gb",
     nodeCount: 1,
-    readReplica: false,
     chatShards: 1,
     poolSize: { auth: 5, meetings: 5, chat: 5 },
   },

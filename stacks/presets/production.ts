@@ -38,7 +38,6 @@ export const production: PlatformConfig = {
     version: "17",
     size: "db-s-4vcpu-8gb",
     nodeCount: 2,
-    readReplica: true,
     chatShards: 2,
     poolSize: { auth: 30, meetings: 50, chat: 50 },
   },

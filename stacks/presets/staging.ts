@@ -36,7 +36,6 @@ export const staging: PlatformConfig = {
     version: "17",
     size: "db-s-1vcpu-2gb",
     nodeCount: 1,
-    readReplica: false,
     chatShards: 2,
     poolSize: { auth: 10, meetings: 10, chat: 10 },
   },

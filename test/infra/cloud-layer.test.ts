@@ -34,7 +34,7 @@ describe.each(STACKS)("cloud layer — $stack", ({ stack, environment }) => {
     expect(graph.resources.length).toBeGreaterThan(20);
   });
 
-  it("puts the cluster, databases and replica in the stack's VPC", () => {
+  it("puts the cluster and databases in the stack's VPC", () => {
     const vpc = named(graph, TYPES.vpc, "network-vpc");
     expect(vpc.inputs.ipRange).toBe(config.network.vpcCidr);
     expect(vpc.inputs.region).toBe("sgp1");
@@ -45,7 +45,6 @@ describe.each(STACKS)("cloud layer — $stack", ({ stack, environment }) => {
     expect(doks.inputs.clusterSubnet).toBe(config.network.clusterSubnet);
     expect(doks.inputs.serviceSubnet).toBe(config.network.serviceSubnet);
     for (const db of ofType(graph, TYPES.database)) expect(db.inputs.privateNetworkUuid).toBe(vpcId);
-    for (const replica of ofType(graph, TYPES.replica)) expect(replica.inputs.privateNetworkUuid).toBe(vpcId);
   });
 
   it("sizes, labels, taints and bounds every node pool from config", () => {
@@ -99,7 +98,8 @@ describe.each(STACKS)("cloud layer — $stack", ({ stack, environment }) => {
     const valkey = named(graph, TYPES.database, "valkey-cluster");
     expect(pg.inputs.nodeCount).toBe(production ? 2 : 1);
     expect(valkey.inputs.nodeCount).toBe(production ? 2 : 1);
-    expect(ofType(graph, TYPES.replica)).toHaveLength(production ? 1 : 0);
+    // No read replica on any stack: nothing reads from one (docs/data.md).
+    expect(ofType(graph, TYPES.replica)).toHaveLength(0);
     expect(doks.protect).toBe(production);
     expect(pg.protect).toBe(production);
   });
@@ -232,22 +232,13 @@ describe("data-layer outputs", () => {
           auth: pg.connectionStrings.auth,
           meetings: pg.connectionStrings.meetings,
           chat: pg.connectionStrings.chat,
-          replica: pg.readReplicaUri,
           valkey: vk.uri,
           valkeyPassword: vk.password,
         };
       },
     });
     expect(graph.secretOutputs).toEqual(
-      expect.arrayContaining([
-        "auth",
-        "meetings",
-        "chat[0]",
-        "chat[1]",
-        "replica",
-        "valkey",
-        "valkeyPassword",
-      ]),
+      expect.arrayContaining(["auth", "meetings", "chat[0]", "chat[1]", "valkey", "valkeyPassword"]),
     );
     expect(JSON.stringify(graph.outputs)).not.toMatch(/postgresql:\/\/|rediss:\/\//);
   });
