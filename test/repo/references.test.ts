@@ -139,6 +139,16 @@ describe("reference checker", () => {
     );
     expect(anchor.map((p) => p.rule)).toEqual(["dead-anchor"]);
   });
+
+  it("checks a heading named in quotes after a Markdown path", () => {
+    expect(
+      findReferenceProblems(plant("components/edge/dns.ts", '// docs/sources.md "DOKS pricing"')),
+    ).toEqual([]);
+    const stale = findReferenceProblems(plant("components/edge/dns.ts", '// docs/sources.md "Operations"'));
+    expect(stale).toEqual([
+      { file: "components/edge/dns.ts", line: 6, rule: "dead-anchor", text: 'docs/sources.md "Operations"' },
+    ]);
+  });
 });
 
 describe("this repository", () => {

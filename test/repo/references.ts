@@ -164,6 +164,12 @@ class RepoIndex {
     return [...this.directories].filter((d) => d !== "" && !d.includes("/"));
   }
 
+  /** Whether some heading of the Markdown file at `path` contains the quoted words. */
+  hasHeading(path: string, words: string): boolean {
+    const wanted = headingSlug(words);
+    return [...this.anchors(path)].some((anchor) => anchor.includes(wanted));
+  }
+
   anchors(path: string): Set<string> {
     let anchors = this.anchorCache.get(path);
     if (!anchors) {
@@ -224,13 +230,19 @@ export function findReferenceProblems(files: RepoSnapshot): ReferenceProblem[] {
     const proseOnly = file.endsWith(".test.ts") || file.endsWith(".md");
     const named = proseOnly ? proseLines(file, text) : lines.map((line, i) => ({ line, number: i + 1 }));
     for (const { line, number } of named) {
-      for (const match of withoutLinkTargets(file, line).matchAll(repoPath)) {
+      const prose = withoutLinkTargets(file, line);
+      for (const match of prose.matchAll(repoPath)) {
         const path = match[1] ?? "";
         if (!path.includes("/") && !path.endsWith(".md")) continue;
         if (!/\.[a-z]+$/.test(path.slice(path.lastIndexOf("/"))) && !match[2]) continue;
         const relative = here === "" ? path : `${here}/${path}`;
         const target = !index.exists(path) && index.exists(relative) ? relative : path;
         checkTarget(index, target, match[2], "missing-repo-path", (rule) => report(number, rule, match[0]));
+        // `docs/media.md "TURN health"`: the quoted words name a heading of that file.
+        const quoted = /^`?\s+"([^"\n]{2,80})"/.exec(prose.slice((match.index ?? 0) + match[0].length))?.[1];
+        if (quoted && target.endsWith(".md") && index.exists(target) && !index.hasHeading(target, quoted)) {
+          report(number, "dead-anchor", `${match[0]} "${quoted}"`);
+        }
       }
     }
 
