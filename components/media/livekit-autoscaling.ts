@@ -11,9 +11,9 @@ export const MEDIA_NODE_STARTUP_STEPS = [
   // The meetings ServiceMonitor scrapes every 30 s (components/observability/monitoring-targets.ts).
   { step: "Prometheus scrapes the meetings gauge", seconds: 30, source: "ServiceMonitor interval" },
   // The adapter queries Prometheus on each request; the HPA controller syncs every 15 s (kube-controller-manager
-  // --horizontal-pod-autoscaler-sync-period default, kubernetes.io HPA docs).
+  // --horizontal-pod-autoscaler-sync-period default, docs/sources.md#horizontal-pod-autoscaler).
   { step: "HPA reads the External metric and adds a replica", seconds: 15, source: "HPA sync period" },
-  // Cluster Autoscaler default --scan-interval 10 s (kubernetes/autoscaler FAQ).
+  // Cluster Autoscaler default --scan-interval 10 s (docs/sources.md#cluster-autoscaler).
   { step: "Cluster Autoscaler sees the Pending LiveKit pod", seconds: 10, source: "CA scan interval" },
   {
     step: "DigitalOcean creates the Droplet and it joins as a Ready node",
@@ -54,9 +54,10 @@ export const MEDIA_SCALE_LEAD_SECONDS = 1_200;
  *   series a single selector matches.
  * - CPU at 60 %, kept alongside: the schedule does not know a meeting's real load (publishers, layouts, ad-hoc
  *   rooms), CPU does; and if the schedule metric is missing (meetings or Prometheus down) the HPA still scales up
- *   on CPU and refuses to scale down while a metric is unreadable (kubernetes.io HPA "Algorithm details"), which is
- *   the safe way to be blind. The Helm chart's DigitalOcean example scales at 60 % (docs/sources.md#livekit-helm-chart), below the
- *   node selector's 80 % skip threshold for rooms already placed.
+ *   on CPU and refuses to scale down while a metric is unreadable (HPA "Algorithm details",
+ *   docs/sources.md#horizontal-pod-autoscaler), which is the safe way to be blind. The Helm chart's DigitalOcean
+ *   example scales at 60 % (docs/sources.md#livekit-helm-chart), below the node selector's 80 % skip threshold
+ *   for rooms already placed.
  */
 export function liveKitScaling(pool: NodePoolConfig) {
   const nodesNeeded = (window: "now" | "lead") => ({
