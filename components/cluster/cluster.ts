@@ -66,8 +66,8 @@ export class Cluster extends pulumi.ComponentResource {
         // Credentials in the kubeconfig expire after this; Pulumi.yaml refreshes state on every run so the
         // provider always gets a live token (DOKS default is 7 days; docs/sources.md#pulumi-digitalocean-provider).
         kubeconfigExpireSeconds: config.kubeconfigExpireSeconds,
-        // Scale-down honours PodDisruptionBudgets (docs/sources.md#doks-autoscaling); media pods also block it while rooms
-        // are live through their long termination grace period.
+        // Scale-down honours PodDisruptionBudgets (docs/sources.md#doks-autoscaling); media pods also block it while
+        // rooms are live through their long termination grace period.
         clusterAutoscalerConfigurations: [
           { scaleDownUtilizationThreshold: 0.5, scaleDownUnneededTime: "10m0s" },
         ],

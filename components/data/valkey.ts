@@ -14,16 +14,18 @@ export interface ValkeyArgs {
   /** What the cluster holds, in its name: `gomeet-<stack>-valkey[-<role>]` (none for LiveKit's instance). */
   role?: string;
   /**
-   * `rdb` dumps every 10 minutes when keys changed and on the backup schedule; `off` loses everything on a
-   * restart (DigitalOcean API, valkey_advanced_config `valkey_persistence`: docs/sources.md#managed-database-sizes). docs/data.md says which data needs it.
+   * `rdb` dumps every 10 minutes when keys changed and on the backup schedule; `off` loses everything on a restart
+   * (DigitalOcean API, valkey_advanced_config `valkey_persistence`: docs/sources.md#managed-database-sizes).
+   * docs/data.md says which data needs it.
    */
   persistence: "rdb" | "off";
 }
 
 /**
  * Managed Valkey 8 (engine `valkey`; Managed Redis was retired on 30 June 2025 —
- * docs/sources.md#managed-caching-retired). One instance carries LiveKit's routing state; the app keyspace is partitioned over `valkey.shards` more
- * (apps/shared/src/redis-shards.ts, docs/data.md). Seats, locks and streams must never be evicted: `noeviction`.
+ * docs/sources.md#managed-caching-retired). One instance carries LiveKit's routing state; the app keyspace is
+ * partitioned over `valkey.shards` more (apps/shared/src/redis-shards.ts, docs/data.md). Seats, locks and streams
+ * must never be evicted: `noeviction`.
  */
 export class Valkey extends pulumi.ComponentResource {
   /** `rediss://` URI on the private network; secret. */

@@ -10,7 +10,8 @@ import {
 /**
  * The fixed ports of the media layer. LiveKit's are its documented defaults
  * (docs/sources.md#livekit-server-configuration); coturn's are the TURN conventions 3478/5349 plus 443 for
- * locked-down networks (docs/sources.md#livekit-ports-and-firewall, docs/sources.md#coturn). Everything configurable comes from stack config.
+ * locked-down networks (docs/sources.md#livekit-ports-and-firewall, docs/sources.md#coturn). Everything configurable
+ * comes from stack config.
  */
 export const MEDIA_PORTS = {
   livekitHttp: PLATFORM_PORTS.livekitHttp,

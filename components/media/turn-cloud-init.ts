@@ -15,9 +15,10 @@ import {
  * raise UDP socket buffers. The text embeds the TURN secret and a DNS-scoped API token: the component must
  * pass it as secret user-data.
  *
- * TURN/TLS is also served on 443 — the port locked-down networks let through (docs/sources.md#livekit-ports-and-firewall) — by an
- * nftables redirect to coturn's TLS port: coturn's own "alternative" TLS listener opens only in its
- * multi-IP RFC 5780 mode, and Debian's unit runs as `turnserver` without the capability to bind 443.
+ * TURN/TLS is also served on 443 — the port locked-down networks let through
+ * (docs/sources.md#livekit-ports-and-firewall) — by an nftables redirect to coturn's TLS port: coturn's own
+ * "alternative" TLS listener opens only in its multi-IP RFC 5780 mode, and Debian's unit runs as `turnserver` without
+ * the capability to bind 443.
  */
 export interface TurnCloudInitInput {
   hostname: string;

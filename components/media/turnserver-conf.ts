@@ -125,7 +125,8 @@ export function renderTurnServerConf(input: TurnServerConfInput): string {
   lines.push(
     `min-port=${input.relayPortRange.start}`,
     `max-port=${input.relayPortRange.end}`,
-    // REST API: password = base64(HMAC-SHA1(secret, "<expiry>:<user>")), the scheme LiveKit mints (docs/sources.md#coturn).
+    // REST API: password = base64(HMAC-SHA1(secret, "<expiry>:<user>")), the scheme LiveKit mints
+    // (docs/sources.md#coturn).
     "use-auth-secret",
     `static-auth-secret=${input.sharedSecret}`,
     `realm=${input.realm}`,

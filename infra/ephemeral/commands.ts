@@ -75,7 +75,8 @@ export async function ephemeralDown(ctx: EphemeralContext, name: string): Promis
 }
 
 async function destroyAndRemove(ctx: EphemeralContext, stack: string): Promise<void> {
-  // --remove deletes the stack and its config file once its resources are gone (docs/sources.md#pulumi-stack-tags-and-sweeping).
+  // --remove deletes the stack and its config file once its resources are gone
+  // (docs/sources.md#pulumi-stack-tags-and-sweeping).
   ctx.step(`pulumi destroy --yes --remove --stack ${stack}`);
   await ctx.pulumi.stream(["destroy", "--yes", "--remove", "--stack", stack, NI]);
   ctx.step(`${stack} destroyed and removed`);

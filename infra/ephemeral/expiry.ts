@@ -1,7 +1,7 @@
 /**
- * Stack tags that mark an ephemeral stack and its expiry. Tags work on DIY backends (S3/Spaces) since CLI 3.211.0
- * and are what `pulumi stack ls --tag` filters on (docs/sources.md#pulumi-stack-tags-and-sweeping), so the sweep needs neither
- * Pulumi Cloud Deployments nor TTL schedules.
+ * Stack tags that mark an ephemeral stack and its expiry. Tags work on DIY backends (S3/Spaces) since CLI 3.211.0 and
+ * are what `pulumi stack ls --tag` filters on (docs/sources.md#pulumi-stack-tags-and-sweeping), so the sweep needs
+ * neither Pulumi Cloud Deployments nor TTL schedules.
  */
 export const EPHEMERAL_TAG = "gomeet:ephemeral";
 export const EXPIRES_TAG = "gomeet:expires";

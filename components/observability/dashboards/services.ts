@@ -4,8 +4,8 @@ const SLO_P99_SECONDS = 0.1;
 
 /**
  * Control-plane services (auth, meetings, chat): traffic, errors, p99 latency against the 100 ms SLO
- * (docs/observability.md#slos), chat WebSockets and the security counters. Every name is from docs/metrics.md; `service` is
- * the label the shared kit puts on every series.
+ * (docs/observability.md#slos), chat WebSockets and the security counters. Every name is from docs/metrics.md;
+ * `service` is the label the shared kit puts on every series.
  */
 export function servicesDashboard(): GrafanaDashboard {
   return grafanaDashboard(
