@@ -1,7 +1,7 @@
 import { upgradeWebSocket } from "@hono/node-server";
 import type { Redis } from "ioredis";
 import type { JSONWebKeySet } from "jose";
-import { Counter, Gauge } from "prom-client";
+import { Counter, Gauge, Histogram } from "prom-client";
 import type { WebSocket } from "ws";
 import {
   CHAT_TICKET_AUDIENCE,
@@ -13,6 +13,8 @@ import {
   type Logger,
   luaScriptingReadiness,
   type MeetingEventFeed,
+  type RateLimiter,
+  type RedisShards,
   type RevocationList,
   requireAuth,
   type ServiceApp,
@@ -23,6 +25,7 @@ import type { ChatConfig } from "./config.ts";
 import { type ChatAppEnv, type SocketGrant, socketHandshake } from "./handshake.ts";
 import { MeetingBus } from "./meeting-bus.ts";
 import { MembershipClient } from "./membership.ts";
+import { MessageWriter } from "./message-writer.ts";
 import { CLOSE } from "./protocol.ts";
 import { RoomRegistry } from "./rooms.ts";
 import { historyRoutes } from "./routes/history-routes.ts";
@@ -31,10 +34,12 @@ import type { ChatShards } from "./shards.ts";
 export interface ChatAppDeps {
   config: ChatConfig;
   shards: ChatShards;
-  /** Commands (rate limits, publishing, presence, tickets). */
+  /** REDIS_URL, app shard 0: tickets (single use), and the shared event streams in server.ts. */
   redis: Redis;
-  /** A second connection for SUBSCRIBE only. */
-  subscriber: Redis;
+  /** Commands on the app keyspace's Valkey shards, chosen by meeting id: publishing, window, presence, rate limits. */
+  redisShards: RedisShards;
+  /** One connection per shard for SUBSCRIBE only, in the same shard order. */
+  subscribers: RedisShards;
   /** Auth's JWKS URL, or its public key set in tests. */
   jwks: string | JSONWebKeySet;
   /** Session ends and account disables from auth: their tickets and tokens are refused, their sockets closed. */
@@ -65,6 +70,7 @@ export function createChatApp(deps: ChatAppDeps): ChatService {
     readiness: [
       { name: "redis", check: () => redis.ping() },
       luaScriptingReadiness(redis),
+      ...deps.redisShards.clients.map((client, i) => ({ name: `redis_s${i}`, check: () => client.ping() })),
       ...shards.all().map((sql, i) => ({ name: `postgres_s${i}`, check: async () => await sql`select 1` })),
       ...(deps.revocations ? [deps.revocations.readiness()] : []),
       ...(deps.meetingEvents ? [deps.meetingEvents.readiness()] : []),
@@ -107,10 +113,33 @@ export function createChatApp(deps: ChatAppDeps): ChatService {
     registers,
   });
 
-  const bus = new MeetingBus(redis, config.replayWindow);
+  const batchSizes = new Histogram({
+    name: "gomeet_chat_commit_batch_size",
+    help: "Messages per group-commit transaction, by outcome.",
+    labelNames: ["outcome"],
+    buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256],
+    registers,
+  });
+  const batchSeconds = new Histogram({
+    name: "gomeet_chat_commit_batch_seconds",
+    help: "Group-commit transaction time, publishing included, by outcome.",
+    labelNames: ["outcome"],
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
+    registers,
+  });
+
+  const bus = new MeetingBus(deps.redisShards, config.replayWindow);
+  const writer = new MessageWriter(shards, bus, logger, {
+    ...config.commit,
+    onBatch: (size, seconds, ok) => {
+      const outcome = ok ? "committed" : "failed";
+      batchSizes.observe({ outcome }, size);
+      batchSeconds.observe({ outcome }, seconds);
+    },
+  });
   const registry = new RoomRegistry({
     bus,
-    subscriber: deps.subscriber,
+    subscribers: deps.subscribers,
     shards,
     logger,
     gapWaitMs: config.gapWaitMs,
@@ -120,11 +149,18 @@ export function createChatApp(deps: ChatAppDeps): ChatService {
   registry.onFanOut = (n) => delivered.inc(n);
   registry.onSignal = (n) => delivered.inc(n);
   const membership = new MembershipClient(config.meetingsUrl, config.membershipCacheMs);
-  const limiter = (name: string, rule: ChatConfig["limits"]["messages"]) =>
-    createRateLimiter({ redis, name, rule, prefix: "gomeet:chat", metrics });
+  const limiter = (name: string, rule: ChatConfig["limits"]["messages"]) => {
+    const perShard = deps.redisShards.clients.map((client) =>
+      createRateLimiter({ redis: client, name, rule, prefix: "gomeet:chat", metrics }),
+    );
+    // A participant's bucket is keyed by meeting and user: it lives with the rest of the meeting's keys.
+    return (meetingId: string): RateLimiter =>
+      perShard[deps.redisShards.clients.indexOf(deps.redisShards.forMeeting(meetingId))]!;
+  };
   const sessionDeps = {
     registry,
     bus,
+    writer,
     shards,
     logger,
     messageLimiter: limiter("chat_messages", config.limits.messages),

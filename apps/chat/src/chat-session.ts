@@ -1,9 +1,12 @@
 import { randomUUID } from "node:crypto";
 import type { WebSocket } from "ws";
 import type { Logger, RateLimiter } from "../../shared/src/index.ts";
-import { type AppendOutcome, type Author, appendMessage, deleteMessage, setMuted } from "./event-log.ts";
+import { type AppendOutcome, type Author, deleteMessage, setMuted } from "./event-log.ts";
+import { BatchCommitError } from "./group-commit.ts";
 import type { MeetingBus } from "./meeting-bus.ts";
 import { canModerate, type MeetingRole } from "./membership.ts";
+import type { MessageOutcome } from "./message-batch.ts";
+import type { MessageWriter } from "./message-writer.ts";
 import {
   CLOSE,
   type ClientFrame,
@@ -23,8 +26,11 @@ export interface SessionDeps {
   bus: MeetingBus;
   shards: ChatShards;
   logger: Logger;
-  messageLimiter: RateLimiter;
-  signalLimiter: RateLimiter;
+  /** Messages go through the group commit of their shard. */
+  writer: MessageWriter;
+  /** Rate limiters live on the Valkey shard of the meeting they count for. */
+  messageLimiter: (meetingId: string) => RateLimiter;
+  signalLimiter: (meetingId: string) => RateLimiter;
   maxMessageChars: number;
   slowConsumerBytes: number;
   presenceTtlMs: number;
@@ -190,7 +196,8 @@ export class ChatSession implements RoomMember {
       .then(() => (this.ended ? undefined : this.handleDurable(frame)))
       .catch((error) => {
         this.deps.logger.error("frame failed", { error: String(error) });
-        this.refuse("unavailable", "the message could not be stored: send it again", { id: frame.id });
+        const why = error instanceof BatchCommitError ? " (its batch was not committed)" : "";
+        this.refuse("unavailable", `the message could not be stored${why}: send it again`, { id: frame.id });
       });
   }
 
@@ -213,7 +220,7 @@ export class ChatSession implements RoomMember {
   }
 
   private async handleSignal(frame: Extract<ClientFrame, { type: "hand" | "react" }>): Promise<void> {
-    if (!(await this.allowed(this.deps.signalLimiter))) return;
+    if (!(await this.allowed(this.deps.signalLimiter(this.identity.meetingId)))) return;
     const user = { userId: this.identity.userId, name: this.identity.name };
     await this.signal(
       frame.type === "hand"
@@ -241,15 +248,36 @@ export class ChatSession implements RoomMember {
       this.refuse("forbidden", `${frame.type}: only the host and co-hosts moderate chat`, { id: frame.id });
       return;
     }
-    if (!(await this.allowed(this.deps.messageLimiter, frame.id))) return;
+    if (!(await this.allowed(this.deps.messageLimiter(this.identity.meetingId), frame.id))) return;
     const { meetingId } = this.identity;
-    const sql = this.deps.shards.forMeeting(meetingId);
-    let outcome: AppendOutcome;
-    if (frame.type === "send")
-      outcome = await appendMessage(sql, meetingId, this.author, frame.id, frame.text);
-    else if (frame.type === "delete")
-      outcome = await deleteMessage(sql, meetingId, this.author, frame.id, frame.seq);
-    else outcome = await setMuted(sql, meetingId, this.author, frame.id, frame.userId, frame.type === "mute");
+    // Messages are published by their batch (message-writer.ts); moderation events one at a time, here.
+    let outcome: AppendOutcome | MessageOutcome;
+    if (frame.type === "send") {
+      outcome = await this.deps.writer.store({
+        meetingId,
+        author: this.author,
+        clientMsgId: frame.id,
+        text: frame.text,
+      });
+      if (outcome.status === "stored") this.deps.onMessageStored();
+    } else {
+      const sql = this.deps.shards.forMeeting(meetingId);
+      const moderation =
+        frame.type === "delete"
+          ? await deleteMessage(sql, meetingId, this.author, frame.id, frame.seq)
+          : await setMuted(sql, meetingId, this.author, frame.id, frame.userId, frame.type === "mute");
+      outcome = moderation;
+      if (moderation.status === "stored") {
+        const { event, tombstone } = moderation;
+        const replace = tombstone ? { seq: tombstone.seq, frame: eventFrame(tombstone) } : undefined;
+        // Durable already: a failed publish is repaired by the meeting sync, so the ack still goes out.
+        await this.deps.bus
+          .publishEvent(meetingId, event.seq, eventFrame(event), replace)
+          .catch((error) =>
+            this.deps.logger.warn("event not published", { seq: event.seq, error: String(error) }),
+          );
+      }
+    }
 
     if (outcome.status === "muted")
       return this.refuse("muted", "a moderator muted you in this chat", { id: frame.id });
@@ -262,21 +290,12 @@ export class ChatSession implements RoomMember {
         },
       );
     }
-    const { event } = outcome;
-    if (outcome.status === "stored") {
-      if (event.kind === "message") this.deps.onMessageStored();
-      const replace = outcome.tombstone
-        ? { seq: outcome.tombstone.seq, frame: eventFrame(outcome.tombstone) }
-        : undefined;
-      // Durable already: a failed publish is repaired by the meeting sync, so the ack still goes out.
-      await this.deps.bus
-        .publishEvent(meetingId, event.seq, eventFrame(event), replace)
-        .catch((error) =>
-          this.deps.logger.warn("event not published", { seq: event.seq, error: String(error) }),
-        );
-    }
     this.deliver(
-      serverFrame("ack", { id: frame.id, seq: event.seq, duplicate: outcome.status === "duplicate" }),
+      serverFrame("ack", {
+        id: frame.id,
+        seq: outcome.event.seq,
+        duplicate: outcome.status === "duplicate",
+      }),
     );
   }
 

@@ -3,6 +3,7 @@ import {
   baseEnvSchema,
   intVar,
   parseEnv,
+  parseRedisShardUrls,
   type RateLimitRule,
   rateLimitVar,
   urlVar,
@@ -33,6 +34,8 @@ export interface ChatConfig {
   gapWaitMs: number;
   /** How often each meeting with local sockets compares its cursor with Postgres (repairs lost pub/sub). */
   syncIntervalMs: number;
+  /** Group commit of messages, per shard database (message-writer.ts). */
+  commit: { windowMs: number; maxBatch: number; maxInFlight: number };
 }
 
 export interface ChatLimits {
@@ -54,6 +57,22 @@ export const chatEnvSchema = baseEnvSchema.extend({
     .pipe(z.array(postgresUrl).min(1, { error: "expected at least one shard URL" })),
   DATABASE_POOL_MAX: intVar(10),
   REDIS_URL: urlVar(["redis:", "rediss:"]),
+  /** The app keyspace's Valkey shards in shard order; absent means one shard, REDIS_URL. */
+  REDIS_SHARD_URLS: z
+    .string()
+    .optional()
+    .transform((text, ctx) => {
+      if (text === undefined) return undefined;
+      try {
+        return parseRedisShardUrls(text, "REDIS_SHARD_URLS");
+      } catch (error) {
+        ctx.addIssue({
+          code: "custom",
+          message: (error as Error).message.replace(/^REDIS_SHARD_URLS: /, ""),
+        });
+        return z.NEVER;
+      }
+    }),
   AUTH_JWKS_URL: urlVar(["https:", "http:"]),
   AUTH_ISSUER: urlVar(["https:", "http:"]),
   AUTH_AUDIENCE: z.string().min(1).default("gomeet"),
@@ -88,9 +107,12 @@ export const chatEnvSchema = baseEnvSchema.extend({
   CHAT_SLOW_CONSUMER_BYTES: intVar(1_048_576, 1024),
   CHAT_GAP_WAIT_MS: intVar(50, 1),
   CHAT_SYNC_INTERVAL_MS: intVar(5000, 100),
+  CHAT_COMMIT_WINDOW_MS: intVar(2, 0),
+  CHAT_COMMIT_BATCH_MAX: intVar(200, 1),
+  CHAT_COMMIT_CONCURRENCY: intVar(2, 1),
 });
 
-export const CHAT_SECRET_VARS = ["CHAT_SHARD_URLS", "REDIS_URL"] as const;
+export const CHAT_SECRET_VARS = ["CHAT_SHARD_URLS", "REDIS_URL", "REDIS_SHARD_URLS"] as const;
 
 export type ChatEnv = z.infer<typeof chatEnvSchema>;
 
@@ -118,5 +140,10 @@ export function chatConfigFromEnv(env: ChatEnv): ChatConfig {
     slowConsumerBytes: env.CHAT_SLOW_CONSUMER_BYTES,
     gapWaitMs: env.CHAT_GAP_WAIT_MS,
     syncIntervalMs: env.CHAT_SYNC_INTERVAL_MS,
+    commit: {
+      windowMs: env.CHAT_COMMIT_WINDOW_MS,
+      maxBatch: env.CHAT_COMMIT_BATCH_MAX,
+      maxInFlight: env.CHAT_COMMIT_CONCURRENCY,
+    },
   };
 }

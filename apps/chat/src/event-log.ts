@@ -27,7 +27,8 @@ export type AppendOutcome =
   | { status: "muted" }
   | { status: "not_found" };
 
-const COLUMNS = `meeting_id::text as "meetingId", seq::int as seq, kind, sender_id::text as "senderId",
+/** The select list that reads a row of chat_events as a ChatEvent. */
+export const EVENT_COLUMNS = `meeting_id::text as "meetingId", seq::int as seq, kind, sender_id::text as "senderId",
   sender_name as "senderName", client_msg_id as "clientMsgId", body, target_seq::int as "targetSeq",
   target_user::text as "targetUser", deleted_at is not null as deleted,
   to_char(created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as at`;
@@ -53,7 +54,7 @@ async function nextSeq(
     on conflict (meeting_id) do update set last_seq = chat_meetings.last_seq + 1
     returning last_seq::int as seq`;
   const [existing] = await tx.unsafe<ChatEvent[]>(
-    `select ${COLUMNS} from chat_events where meeting_id = $1 and sender_id = $2 and client_msg_id = $3`,
+    `select ${EVENT_COLUMNS} from chat_events where meeting_id = $1 and sender_id = $2 and client_msg_id = $3`,
     [meetingId, author.userId, clientMsgId],
   );
   if (existing) throw new Rollback({ status: "duplicate", event: existing });
@@ -75,7 +76,7 @@ async function insertEvent(
 ): Promise<ChatEvent> {
   const [event] = await tx.unsafe<ChatEvent[]>(
     `insert into chat_events (meeting_id, seq, kind, sender_id, sender_name, client_msg_id, body, target_seq, target_user)
-     values ($1, $2, $3, $4, $5, $6, $7, $8, $9) returning ${COLUMNS}`,
+     values ($1, $2, $3, $4, $5, $6, $7, $8, $9) returning ${EVENT_COLUMNS}`,
     [
       fields.meetingId,
       fields.seq,
@@ -104,25 +105,6 @@ async function inTransaction(
   }
 }
 
-/** Stores a chat message unless its author is muted; resolves only once it is committed. */
-export function appendMessage(
-  sql: Sql,
-  meetingId: string,
-  author: Author,
-  clientMsgId: string,
-  text: string,
-): Promise<AppendOutcome> {
-  return inTransaction(sql, async (tx) => {
-    const seq = await nextSeq(tx, meetingId, author, clientMsgId);
-    const muted =
-      await tx`select 1 from chat_mutes where meeting_id = ${meetingId} and user_id = ${author.userId}`;
-    if (muted.length > 0) throw new Rollback({ status: "muted" });
-    return {
-      event: await insertEvent(tx, { meetingId, seq, kind: "message", author, clientMsgId, body: text }),
-    };
-  });
-}
-
 /** Tombstones a message (its text is erased) and logs the deletion as its own event. */
 export function deleteMessage(
   sql: Sql,
@@ -135,7 +117,7 @@ export function deleteMessage(
     const seq = await nextSeq(tx, meetingId, moderator, clientMsgId);
     const [tombstone] = await tx.unsafe<ChatEvent[]>(
       `update chat_events set body = null, deleted_at = now()
-       where meeting_id = $1 and seq = $2 and kind = 'message' and deleted_at is null returning ${COLUMNS}`,
+       where meeting_id = $1 and seq = $2 and kind = 'message' and deleted_at is null returning ${EVENT_COLUMNS}`,
       [meetingId, targetSeq],
     );
     if (!tombstone) throw new Rollback({ status: "not_found" });
@@ -196,7 +178,7 @@ export async function eventsBetween(
   limit: number,
 ): Promise<ChatEvent[]> {
   return await sql.unsafe<ChatEvent[]>(
-    `select ${COLUMNS} from chat_events where meeting_id = $1 and seq > $2 and seq <= $3 order by seq limit $4`,
+    `select ${EVENT_COLUMNS} from chat_events where meeting_id = $1 and seq > $2 and seq <= $3 order by seq limit $4`,
     [meetingId, after, upTo, limit],
   );
 }
@@ -209,7 +191,7 @@ export async function messagesBefore(
   limit: number,
 ): Promise<ChatEvent[]> {
   return await sql.unsafe<ChatEvent[]>(
-    `select ${COLUMNS} from chat_events where meeting_id = $1 and kind = 'message' and seq < $2
+    `select ${EVENT_COLUMNS} from chat_events where meeting_id = $1 and kind = 'message' and seq < $2
      order by seq desc limit $3`,
     [meetingId, before ?? Number.MAX_SAFE_INTEGER, limit],
   );
@@ -236,13 +218,13 @@ export async function userMessagesAcrossShards(
     shards.map((sql) =>
       after
         ? sql.unsafe<ChatEvent[]>(
-            `select ${COLUMNS} from chat_events where sender_id = $1 and kind = 'message'
+            `select ${EVENT_COLUMNS} from chat_events where sender_id = $1 and kind = 'message'
              and (created_at, meeting_id, seq) < ($2::timestamptz, $3::uuid, $4)
              order by created_at desc, meeting_id desc, seq desc limit $5`,
             [userId, after.at, after.meetingId, after.seq, limit],
           )
         : sql.unsafe<ChatEvent[]>(
-            `select ${COLUMNS} from chat_events where sender_id = $1 and kind = 'message'
+            `select ${EVENT_COLUMNS} from chat_events where sender_id = $1 and kind = 'message'
              order by created_at desc, meeting_id desc, seq desc limit $2`,
             [userId, limit],
           ),

@@ -1,4 +1,5 @@
 import type { Redis, Result } from "ioredis";
+import type { RedisShards } from "../../shared/src/index.ts";
 
 /**
  * The Redis side of fan-out. Each meeting has one pub/sub channel every replica with sockets in that meeting
@@ -91,14 +92,34 @@ export function parseBusMessage(payload: string): BusMessage | undefined {
   return Number.isSafeInteger(seq) ? { seq, frame: payload.slice(space + 1) } : undefined;
 }
 
+/** A committed event ready for fan-out: serialized once, published as is. */
+export interface PublishedEvent {
+  meetingId: string;
+  seq: number;
+  frame: string;
+  /** A deleted message's new frame, swapped into the window. */
+  replace?: { seq: number; frame: string } | undefined;
+}
+
+/**
+ * Every key and channel of a meeting lives on the Valkey shard its id hashes to (RedisShards, docs/data.md), so
+ * one meeting's window, channel and presence are always together and a lost shard affects only its meetings.
+ */
 export class MeetingBus {
   constructor(
-    private readonly redis: Redis,
+    private readonly shards: RedisShards,
     private readonly windowSize: number,
     readonly prefix = "gomeet:chat",
   ) {
-    redis.defineCommand("chatPublishEvent", { numberOfKeys: 2, lua: PUBLISH_EVENT });
-    redis.defineCommand("chatPresence", { numberOfKeys: 1, lua: PRESENCE });
+    for (const redis of shards.clients) {
+      redis.defineCommand("chatPublishEvent", { numberOfKeys: 2, lua: PUBLISH_EVENT });
+      redis.defineCommand("chatPresence", { numberOfKeys: 1, lua: PRESENCE });
+    }
+  }
+
+  /** The Valkey shard holding this meeting's keys (its subscriber connection is chosen the same way). */
+  redisFor(meetingId: string): Redis {
+    return this.shards.forMeeting(meetingId);
   }
 
   channel(meetingId: string): string {
@@ -113,28 +134,57 @@ export class MeetingBus {
     return `${this.prefix}:{${meetingId}}:presence`;
   }
 
-  /** Adds the frame to the replay window and publishes it; `replace` swaps a deleted message's frame. */
+  /**
+   * Adds each frame to its meeting's replay window and publishes it: one pipeline per shard, in the order
+   * given (a meeting's events in seq order). Resolves when every shard answered; rejects with the shards'
+   * errors joined when one failed (the events are durable: the meeting sync repairs what was not published).
+   */
+  async publishEvents(events: readonly PublishedEvent[]): Promise<void> {
+    const pipelines = new Map<Redis, ReturnType<Redis["pipeline"]>>();
+    for (const e of events) {
+      const redis = this.shards.forMeeting(e.meetingId);
+      let pipeline = pipelines.get(redis);
+      if (!pipeline) {
+        pipeline = redis.pipeline();
+        pipelines.set(redis, pipeline);
+      }
+      pipeline.chatPublishEvent(
+        this.windowKey(e.meetingId),
+        this.channel(e.meetingId),
+        e.seq,
+        e.frame,
+        `E${e.seq} ${e.frame}`,
+        this.windowSize,
+        WINDOW_TTL_MS,
+        e.replace ? String(e.replace.seq) : "",
+        e.replace?.frame ?? "",
+      );
+    }
+    const failures: string[] = [];
+    await Promise.all(
+      [...pipelines.values()].map(async (pipeline) => {
+        try {
+          for (const [error] of (await pipeline.exec()) ?? []) if (error) failures.push(error.message);
+        } catch (error) {
+          failures.push(String(error));
+        }
+      }),
+    );
+    if (failures.length > 0)
+      throw new Error(`${failures.length} of ${events.length} events not published: ${failures[0]}`);
+  }
+
   async publishEvent(
     meetingId: string,
     seq: number,
     frame: string,
     replace?: { seq: number; frame: string },
   ): Promise<void> {
-    await this.redis.chatPublishEvent(
-      this.windowKey(meetingId),
-      this.channel(meetingId),
-      seq,
-      frame,
-      `E${seq} ${frame}`,
-      this.windowSize,
-      WINDOW_TTL_MS,
-      replace ? String(replace.seq) : "",
-      replace?.frame ?? "",
-    );
+    await this.publishEvents([{ meetingId, seq, frame, replace }]);
   }
 
   async publishSignal(meetingId: string, frame: string): Promise<void> {
-    await this.redis.publish(this.channel(meetingId), `S ${frame}`);
+    await this.redisFor(meetingId).publish(this.channel(meetingId), `S ${frame}`);
   }
 
   /**
@@ -143,7 +193,7 @@ export class MeetingBus {
    */
   async windowRange(meetingId: string, after: number, upTo: number): Promise<string[] | undefined> {
     if (upTo <= after) return [];
-    const frames = await this.redis.zrangebyscore(this.windowKey(meetingId), `(${after}`, upTo);
+    const frames = await this.redisFor(meetingId).zrangebyscore(this.windowKey(meetingId), `(${after}`, upTo);
     return frames.length === upTo - after ? frames : undefined;
   }
 
@@ -154,7 +204,7 @@ export class MeetingBus {
     socketId: string,
     ttlMs: number,
   ): Promise<{ edge: boolean; count: number }> {
-    const [edge, count] = await this.redis.chatPresence(
+    const [edge, count] = await this.redisFor(meetingId).chatPresence(
       this.presenceKey(meetingId),
       action,
       userId,
@@ -164,17 +214,23 @@ export class MeetingBus {
     return { edge: edge === 1, count };
   }
 
-  /** Pushes the expiry of this replica's sockets forward (one pipeline per heartbeat). */
+  /** Pushes the expiry of this replica's sockets forward (one pipeline per shard per heartbeat). */
   async refreshPresence(
     entries: Array<{ meetingId: string; userId: string; socketId: string }>,
     ttlMs: number,
   ) {
     if (entries.length === 0) return;
-    const pipeline = this.redis.pipeline();
+    const pipelines = new Map<Redis, ReturnType<Redis["pipeline"]>>();
     const expiry = Date.now() + ttlMs;
     for (const e of entries) {
+      const redis = this.redisFor(e.meetingId);
+      let pipeline = pipelines.get(redis);
+      if (!pipeline) {
+        pipeline = redis.pipeline();
+        pipelines.set(redis, pipeline);
+      }
       pipeline.zadd(this.presenceKey(e.meetingId), "XX", expiry, `${e.userId}|${e.socketId}`);
     }
-    await pipeline.exec();
+    await Promise.all([...pipelines.values()].map((p) => p.exec()));
   }
 }

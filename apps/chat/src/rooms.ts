@@ -1,5 +1,4 @@
-import type { Redis } from "ioredis";
-import type { Logger } from "../../shared/src/index.ts";
+import type { Logger, RedisShards } from "../../shared/src/index.ts";
 import { eventsBetween, headSeq } from "./event-log.ts";
 import { type MeetingBus, parseBusMessage } from "./meeting-bus.ts";
 import { eventFrame } from "./protocol.ts";
@@ -40,7 +39,9 @@ class MeetingRoom {
   private async start(): Promise<void> {
     // Subscribe before reading the head: anything published in between lands in `pending` and is kept
     // when it is newer than the head.
-    await this.registry.subscriber.subscribe(this.registry.bus.channel(this.meetingId));
+    await this.registry.subscribers
+      .forMeeting(this.meetingId)
+      .subscribe(this.registry.bus.channel(this.meetingId));
     this.delivered = await headSeq(this.registry.shards.forMeeting(this.meetingId), this.meetingId);
     this.drain();
   }
@@ -101,8 +102,8 @@ class MeetingRoom {
 
 export interface RoomRegistryOptions {
   bus: MeetingBus;
-  /** A dedicated connection: in subscriber mode it can run no other command. */
-  subscriber: Redis;
+  /** One dedicated connection per Valkey shard: in subscriber mode it can run no other command. */
+  subscribers: RedisShards;
   shards: ChatShards;
   logger: Logger;
   gapWaitMs: number;
@@ -110,10 +111,10 @@ export interface RoomRegistryOptions {
   resumeLimit: number;
 }
 
-/** Every meeting with sockets on this replica, and the one subscriber connection they share. */
+/** Every meeting with sockets on this replica, and the subscriber connections (one per shard) they share. */
 export class RoomRegistry {
   readonly bus: MeetingBus;
-  readonly subscriber: Redis;
+  readonly subscribers: RedisShards;
   readonly shards: ChatShards;
   readonly logger: Logger;
   readonly gapWaitMs: number;
@@ -128,12 +129,13 @@ export class RoomRegistry {
 
   constructor(options: RoomRegistryOptions) {
     this.bus = options.bus;
-    this.subscriber = options.subscriber;
+    this.subscribers = options.subscribers;
     this.shards = options.shards;
     this.logger = options.logger;
     this.gapWaitMs = options.gapWaitMs;
     this.resumeLimit = options.resumeLimit;
-    this.subscriber.on("message", (channel: string, payload: string) => this.dispatch(channel, payload));
+    for (const subscriber of this.subscribers.clients)
+      subscriber.on("message", (channel: string, payload: string) => this.dispatch(channel, payload));
     // Positioning: a frame lost on pub/sub with nothing after it would otherwise stay missing until the next
     // message; compare each meeting with its Postgres head now and then (Centrifugo's "positioning",
     // https://centrifugal.dev/docs/server/history_and_recovery).
@@ -243,7 +245,10 @@ export class RoomRegistry {
     this.rooms.delete(meetingId);
     const channel = this.bus.channel(meetingId);
     this.channels.delete(channel);
-    void this.subscriber.unsubscribe(channel).catch(() => undefined);
+    void this.subscribers
+      .forMeeting(meetingId)
+      .unsubscribe(channel)
+      .catch(() => undefined);
   }
 
   /** Meetings with sockets here, and how many sockets each. */

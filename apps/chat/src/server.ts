@@ -8,6 +8,7 @@ import {
   createServiceMetrics,
   errorFields,
   MeetingEventFeed,
+  RedisShards,
   RevocationList,
   type RunningServer,
   runServiceMain,
@@ -37,7 +38,16 @@ export async function startChatServer(
     prepare: vars.DATABASE_PREPARE,
   });
   const redis = createRedis({ url: vars.REDIS_URL, logger, connectionName: "gomeet-chat" });
-  const subscriber = createRedis({ url: vars.REDIS_URL, logger, connectionName: "gomeet-chat-sub" });
+  // Per-meeting keys and channels on the app keyspace's shards (docs/data.md); one shard, REDIS_URL, without them.
+  const shardUrls = vars.REDIS_SHARD_URLS ?? [vars.REDIS_URL];
+  const redisShards = RedisShards.connect(shardUrls, (url, shard) =>
+    shard === 0 && url === vars.REDIS_URL
+      ? redis
+      : createRedis({ url, logger, connectionName: `gomeet-chat-s${shard}` }),
+  );
+  const subscribers = RedisShards.connect(shardUrls, (url, shard) =>
+    createRedis({ url, logger, connectionName: `gomeet-chat-sub-s${shard}` }),
+  );
   const revocations = new RevocationList();
   revocations.follow({ connection: redis.duplicate({ connectionName: "gomeet-chat-revocations" }), logger });
   const meetingEvents = new MeetingEventFeed();
@@ -51,7 +61,8 @@ export async function startChatServer(
     config,
     shards,
     redis,
-    subscriber,
+    redisShards,
+    subscribers,
     jwks: vars.AUTH_JWKS_URL,
     logger,
     metrics,
@@ -76,7 +87,7 @@ export async function startChatServer(
     server.once("error", reject);
   });
   const port = (server.address() as AddressInfo).port;
-  logger.info("listening", { port, host: vars.HOST, shards: shards.count });
+  logger.info("listening", { port, host: vars.HOST, shards: shards.count, redisShards: redisShards.count });
 
   let shuttingDown: Promise<void> | undefined;
   const shutdown = (reason: string) => {
@@ -103,7 +114,8 @@ export async function startChatServer(
       for (const close of [
         () => revocations.stop(),
         () => meetingEvents.stop(),
-        () => subscriber.quit(),
+        () => subscribers.close(),
+        () => Promise.all(redisShards.clients.filter((c) => c !== redis).map((c) => c.quit())),
         () => redis.quit(),
         () => shards.close(),
       ]) {

@@ -11,6 +11,8 @@ export interface ChatShards {
   readonly count: number;
   /** The shard database of a meeting. */
   forMeeting(meetingId: string): Sql;
+  /** The position of a meeting's shard in `all()`. */
+  indexOf(meetingId: string): number;
   /** Every shard, in order (migrations, cross-shard queries, readiness). */
   all(): readonly Sql[];
   close(): Promise<void>;
@@ -45,6 +47,7 @@ export function openShards(options: {
     forMeeting(meetingId) {
       return pools[shardIndex(meetingId, pools.length)] as Sql;
     },
+    indexOf: (meetingId) => shardIndex(meetingId, pools.length),
     all: () => pools,
     async close() {
       await Promise.all(databases.map((db) => db.close()));
