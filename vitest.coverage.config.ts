@@ -42,6 +42,7 @@ export default mergeConfig(
         // Listing the trees makes files no test loads count as 0 % instead of disappearing from the table.
         include: [
           "apps/**/*.{ts,tsx}",
+          "catalogue/**/*.ts",
           "components/**/*.ts",
           "infra/**/*.ts",
           "policies/**/*.{ts,cjs}",

@@ -157,7 +157,7 @@ const cases: { rule: string; config: Record<string, unknown>; message: string }[
       "gomeet:overrides": { cluster: { pools: { apps: { size: "c-17" } } } },
     },
     message:
-      'gomeet:overrides.cluster.pools.apps.size: expected a DigitalOcean Droplet size slug from infra/capacity/droplet-sizes.json (e.g. c-16-intel), got "c-17"',
+      'gomeet:overrides.cluster.pools.apps.size: expected a DigitalOcean Droplet size slug from catalogue/droplet-sizes.json (e.g. c-16-intel), got "c-17"',
   },
   {
     rule: "a media node hosts one room (vCPU)",

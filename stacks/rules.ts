@@ -1,10 +1,10 @@
+import { defaultAssumptions } from "../catalogue/assumptions.ts";
+import { dropletSize } from "../catalogue/droplet-sizes.ts";
+import { mediaPoolOnSize } from "../catalogue/media-pool.ts";
+import { defaultMeetingShape, roomFitProblem, roomLoad } from "../catalogue/room-model.ts";
+import { planTurn } from "../catalogue/turn-capacity.ts";
 import { platformPortRangeProblems } from "../components/media/platform-ports.ts";
 import { rangeProblems } from "../components/network/ranges.ts";
-import { defaultAssumptions } from "../infra/capacity/assumptions.ts";
-import { dropletSize } from "../infra/capacity/droplet-sizes.ts";
-import { mediaPoolOnSize } from "../infra/capacity/media-pool.ts";
-import { defaultMeetingShape, roomFitProblem, roomLoad } from "../infra/capacity/room-model.ts";
-import { planTurn } from "../infra/capacity/turn-capacity.ts";
 import type { PlatformConfig } from "./schema.ts";
 import { securityConfigViolations } from "./security-rules.ts";
 

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { isKnownDropletSize } from "../infra/capacity/droplet-sizes.ts";
+import { isKnownDropletSize } from "../catalogue/droplet-sizes.ts";
 
 /**
  * One schema for the whole platform. A stack's effective configuration is its environment preset
@@ -29,8 +29,7 @@ const hostname = z.string().regex(/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-
 });
 
 const dropletSize = z.string().refine(isKnownDropletSize, {
-  message:
-    "expected a DigitalOcean Droplet size slug from infra/capacity/droplet-sizes.json (e.g. c-16-intel)",
+  message: "expected a DigitalOcean Droplet size slug from catalogue/droplet-sizes.json (e.g. c-16-intel)",
 });
 
 /** Managed-database node sizes offered for PostgreSQL and Valkey (docs/sources.md#managed-database-sizes). */

@@ -18,7 +18,7 @@ import { cpus, loadavg, totalmem } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { RoomServiceClient } from "livekit-server-sdk";
-import { FORWARDED_PPS_PER_VCPU } from "../../infra/capacity/room-model.ts";
+import { FORWARDED_PPS_PER_VCPU } from "../../catalogue/room-model.ts";
 import {
   LIVEKIT_SERVER_BIN,
   loopbackLiveKitInput,
@@ -293,7 +293,7 @@ Written by \`bench/media/run.ts\`; rerun it to replace this file.
 
 ${table.join("\n")}
 
-Comparison: the capacity planner's \`--pps-per-vcpu\` default is ${fmt(FORWARDED_PPS_PER_VCPU)} (LiveKit's published benchmark, infra/capacity/assumptions.ts); docs/capacity.md explains how to repeat this on a real media node.
+Comparison: the capacity planner's \`--pps-per-vcpu\` default is ${fmt(FORWARDED_PPS_PER_VCPU)} (LiveKit's published benchmark, catalogue/assumptions.ts); docs/capacity.md explains how to repeat this on a real media node.
 `;
 writeFileSync(values.out, text);
 log(`wrote ${values.out}`);

@@ -1,4 +1,4 @@
-import { dropletSize } from "../../infra/capacity/droplet-sizes.ts";
+import { dropletSize } from "../../catalogue/droplet-sizes.ts";
 import type { PlatformConfig } from "../../stacks/schema.ts";
 import { SERVICE_NAMES } from "../apps/service-registry.ts";
 import { cpuLimit } from "../apps/workload-spec.ts";

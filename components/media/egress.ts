@@ -1,6 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { dropletSize } from "../../infra/capacity/droplet-sizes.ts";
+import { dropletSize } from "../../catalogue/droplet-sizes.ts";
 import type { NodePoolConfig, PlatformConfig } from "../../stacks/schema.ts";
 import { PRIORITY_CLASSES } from "../baseline/priority-classes.ts";
 import { renderEgressConfig } from "./egress-config.ts";

@@ -1,5 +1,5 @@
-import type { DropletSize } from "../../infra/capacity/droplet-sizes.ts";
-import { MAX_NODE_CPU_UTILISATION } from "../../infra/capacity/room-model.ts";
+import type { DropletSize } from "../../catalogue/droplet-sizes.ts";
+import { MAX_NODE_CPU_UTILISATION } from "../../catalogue/room-model.ts";
 import type { PlatformConfig } from "../../stacks/schema.ts";
 import type { LiveKitConfigInput, LiveKitTurnServer } from "./livekit-config.ts";
 import { MEDIA_PORTS } from "./platform-ports.ts";
@@ -71,7 +71,7 @@ export function liveKitConfigInput(
       subscriptionLimitAudio: 50,
       ...nodeLimits(media),
     },
-    // The capacity model's CPU cap (infra/capacity/room-model.ts) is the selector's skip threshold.
+    // The capacity model's CPU cap (catalogue/room-model.ts) is the selector's skip threshold.
     nodeSelector: { cpuLoadLimit: MAX_NODE_CPU_UTILISATION },
     webhook: { urls: runtime.webhookUrls },
     prometheusPort: MEDIA_PORTS.livekitPrometheus,

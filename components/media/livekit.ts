@@ -3,7 +3,7 @@ import * as digitalocean from "@pulumi/digitalocean";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { dropletSize } from "../../infra/capacity/droplet-sizes.ts";
+import { dropletSize } from "../../catalogue/droplet-sizes.ts";
 import type { NodePoolConfig } from "../../stacks/schema.ts";
 import { PRIORITY_CLASSES } from "../baseline/priority-classes.ts";
 import { resourceName, type StackIdentity } from "../naming.ts";

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { dropletSize } from "../../infra/capacity/droplet-sizes.ts";
+import { dropletSize } from "../../catalogue/droplet-sizes.ts";
 import { loadPlatformConfig } from "../../stacks/loader.ts";
 import { execFileAsync, findExecutable } from "../../test/support/processes.ts";
 import { egressScaling } from "./egress.ts";

@@ -1,32 +1,17 @@
-import type { DropletSize } from "../../infra/capacity/droplet-sizes.ts";
+import { allocatableMemoryGib, PUBLISHED_NODE_MEMORY_GIB } from "../../catalogue/doks-allocatable-memory.ts";
+import type { DropletSize } from "../../catalogue/droplet-sizes.ts";
 import { fail } from "./input-rules.ts";
-
-/**
- * Memory DOKS leaves for pods per node RAM size, in GiB (DigitalOcean Kubernetes Limits,
- * docs/sources.md#doks-limits). DOKS publishes no reserved-CPU figure, so CPU is sized by headroom below.
- */
-const ALLOCATABLE_MEMORY_GIB: Readonly<Record<number, number>> = {
-  2: 1,
-  4: 2.5,
-  8: 6,
-  16: 13,
-  32: 28,
-  64: 58,
-  128: 119.5,
-  160: 151,
-  192: 182,
-};
 
 /** Left on every node for the DaemonSets DOKS and monitoring run (cilium, do-agent, node-exporter). */
 export const DAEMONSET_MEMORY_MIB = 512;
 export const DAEMONSET_CPU_MILLIS = 1_000;
 
 export function allocatableMemoryMib(size: DropletSize): number {
-  const gib = ALLOCATABLE_MEMORY_GIB[size.memory_gib];
+  const gib = allocatableMemoryGib(size.memory_gib);
   if (gib === undefined) {
     fail(
       `size ${size.slug}`,
-      `a node RAM size DOKS publishes allocatable memory for (${Object.keys(ALLOCATABLE_MEMORY_GIB).join(", ")} GiB)`,
+      `a node RAM size DOKS publishes allocatable memory for (${PUBLISHED_NODE_MEMORY_GIB.join(", ")} GiB)`,
       size.memory_gib,
     );
   }

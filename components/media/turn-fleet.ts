@@ -1,7 +1,7 @@
 import * as digitalocean from "@pulumi/digitalocean";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { dropletSize } from "../../infra/capacity/droplet-sizes.ts";
+import { dropletSize } from "../../catalogue/droplet-sizes.ts";
 import type { DnsZone } from "../edge/dns.ts";
 import { areaTags, resourceName, type StackIdentity } from "../naming.ts";
 import { openOutboundRules, turnInboundRules } from "./firewall-rules.ts";

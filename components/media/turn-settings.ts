@@ -1,4 +1,4 @@
-import type { DropletSize } from "../../infra/capacity/droplet-sizes.ts";
+import type { DropletSize } from "../../catalogue/droplet-sizes.ts";
 import type { PlatformConfig } from "../../stacks/schema.ts";
 import type { LiveKitTurnServer } from "./livekit-config.ts";
 import { UDP_BUFFER_BYTES } from "./livekit-workload.ts";

@@ -1,9 +1,9 @@
 import { parseArgs } from "node:util";
-import { ASSUMPTIONS, defaultAssumptions, type PlannerAssumptions } from "./assumptions.ts";
-import { isKnownDropletSize } from "./droplet-sizes.ts";
+import { ASSUMPTIONS, defaultAssumptions, type PlannerAssumptions } from "../../catalogue/assumptions.ts";
+import { isKnownDropletSize } from "../../catalogue/droplet-sizes.ts";
+import { LAYOUT_TILES } from "../../catalogue/room-model.ts";
 import { planCapacity } from "./planner.ts";
 import { renderCapacityPlan } from "./render.ts";
-import { LAYOUT_TILES } from "./room-model.ts";
 
 const USAGE = `usage: npm run capacity -- --meetings <n> --participants <n> [options]
 
@@ -124,7 +124,7 @@ export function parseCapacityArgs(
     const slug = str(flag);
     if (slug !== undefined && !isKnownDropletSize(slug)) {
       throw new UsageError(
-        `--${flag}: expected a Droplet size slug from infra/capacity/droplet-sizes.json, got "${slug}"`,
+        `--${flag}: expected a Droplet size slug from catalogue/droplet-sizes.json, got "${slug}"`,
       );
     }
   }

@@ -1,4 +1,4 @@
-import type { PlannerAssumptions } from "./assumptions.ts";
+import type { PlannerAssumptions } from "../../catalogue/assumptions.ts";
 
 export interface ServiceReplicas {
   service: "auth" | "meetings" | "chat";

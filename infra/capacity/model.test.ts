@@ -1,10 +1,10 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { defaultAssumptions } from "./assumptions.ts";
-import { dropletSize } from "./droplet-sizes.ts";
-import { mediaPoolOnSize, mediaSizeCandidates, planMediaPool } from "./media-pool.ts";
+import { defaultAssumptions } from "../../catalogue/assumptions.ts";
+import { dropletSize } from "../../catalogue/droplet-sizes.ts";
+import { mediaPoolOnSize, mediaSizeCandidates, planMediaPool } from "../../catalogue/media-pool.ts";
+import { defaultMeetingShape, roomLoad, roomsPerNode } from "../../catalogue/room-model.ts";
 import { meetingShape, planCapacity } from "./planner.ts";
-import { defaultMeetingShape, roomLoad, roomsPerNode } from "./room-model.ts";
 
 const a = defaultAssumptions();
 

@@ -1,8 +1,14 @@
-import type { PlannerAssumptions } from "./assumptions.ts";
+import type { PlannerAssumptions } from "../../catalogue/assumptions.ts";
+import { type DropletSize, dropletSize } from "../../catalogue/droplet-sizes.ts";
+import {
+  type MediaPoolPlan,
+  mediaPoolOptions,
+  mediaSizeCandidates,
+  planMediaPool,
+} from "../../catalogue/media-pool.ts";
+import { type MeetingShape, type RoomLoad, roomFitProblem, roomLoad } from "../../catalogue/room-model.ts";
+import { planTurn, type TurnPlan } from "../../catalogue/turn-capacity.ts";
 import { type ControlPlanePlan, planControlPlane } from "./control-plane.ts";
-import { type DropletSize, dropletSize } from "./droplet-sizes.ts";
-import { type MediaPoolPlan, mediaPoolOptions, mediaSizeCandidates, planMediaPool } from "./media-pool.ts";
-import { type MeetingShape, type RoomLoad, roomFitProblem, roomLoad } from "./room-model.ts";
 import {
   dropletCostUsd,
   monthlyGiB,
@@ -10,7 +16,6 @@ import {
   type TransferBill,
   transferBill,
 } from "./transfer.ts";
-import { planTurn, type TurnPlan } from "./turn-capacity.ts";
 
 export interface CapacityRequest {
   meetings: number;

@@ -1,4 +1,4 @@
-import { ASSUMPTIONS, type PlannerAssumptions } from "./assumptions.ts";
+import { ASSUMPTIONS, type PlannerAssumptions } from "../../catalogue/assumptions.ts";
 import type { CapacityPlan } from "./planner.ts";
 
 const n = (v: number, digits = 0) =>

@@ -2,15 +2,16 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
+import { ASSUMPTIONS, defaultAssumptions } from "../../catalogue/assumptions.ts";
+import { DROPLET_CATALOG_SOURCE } from "../../catalogue/droplet-sizes.ts";
+import { SERVICE_PRICES } from "../../catalogue/service-prices.ts";
 import { markdownAnchors } from "../../test/repo/references.ts";
-import { ASSUMPTIONS, defaultAssumptions } from "./assumptions.ts";
-import { DROPLET_CATALOG_SOURCE } from "./droplet-sizes.ts";
 import { renderAssumptions } from "./render.ts";
-import { SERVICE_PRICES } from "./service-prices.ts";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const WEB_ADDRESS = /https:\/\/[^\s),]+/;
-const REPO_FILE = /(?<![\w./-])((?:docs|bench|components|infra|stacks)\/[\w./-]+\.(?:md|ts|json))(#[\w-]+)?/g;
+const REPO_FILE =
+  /(?<![\w./-])((?:docs|bench|catalogue|components|infra|stacks)\/[\w./-]+\.(?:md|ts|json))(#[\w-]+)?/g;
 
 /**
  * Why a printed source cannot be opened by the user reading it, or undefined when it can: it names a web address

@@ -1,5 +1,5 @@
-import type { DropletSize } from "./droplet-sizes.ts";
-import { BILLABLE_HOURS_PER_MONTH, TRANSFER_OVERAGE_USD_PER_GIB } from "./service-prices.ts";
+import type { DropletSize } from "../../catalogue/droplet-sizes.ts";
+import { BILLABLE_HOURS_PER_MONTH, TRANSFER_OVERAGE_USD_PER_GIB } from "../../catalogue/service-prices.ts";
 
 const GIB = 2 ** 30;
 

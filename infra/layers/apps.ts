@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { defaultAssumptions } from "../../catalogue/assumptions.ts";
 import { ControlPlaneService } from "../../components/apps/control-plane-service.ts";
 import { SERVICES_NAMESPACE, type ServiceName, serviceUrl } from "../../components/apps/service-registry.ts";
 import { AuthSigningKeys } from "../../components/apps/signing-keys.ts";
@@ -7,7 +8,6 @@ import { imageReference } from "../../components/edge/registry.ts";
 import { webOrigin } from "../../components/edge/web-config.ts";
 import { MEDIA_SCALE_LEAD_SECONDS } from "../../components/media/livekit-autoscaling.ts";
 import type { PlatformConfig } from "../../stacks/schema.ts";
-import { defaultAssumptions } from "../capacity/assumptions.ts";
 import type { CloudLayer } from "./cloud.ts";
 import type { InClusterLayer } from "./in-cluster.ts";
 import { servicePoolMaxPerReplica } from "./in-cluster.ts";
@@ -115,7 +115,7 @@ export function createAppsLayer(
         // Scheduled meetings count towards the media fleet this long before they start: longer than a media node
         // takes to join and serve (docs/capacity.md "Schedule-aware scaling").
         MEETINGS_SCALE_LEAD_SECONDS: String(MEDIA_SCALE_LEAD_SECONDS),
-        // The default layout the plan's cost is priced at (infra/capacity/viewer-layout.ts): clients get it as
+        // The default layout the plan's cost is priced at (catalogue/viewer-layout.ts): clients get it as
         // clientSettings.maxVisibleVideoTiles.
         MEETINGS_VIDEO_TILES: String(defaultAssumptions().tilesPerViewer),
       },

@@ -1,11 +1,11 @@
 import type * as pulumi from "@pulumi/pulumi";
+import { dropletSize } from "../../catalogue/droplet-sizes.ts";
 import { SERVICE_NAMES } from "../../components/apps/service-registry.ts";
 import { SecurityBaseline } from "../../components/baseline/baseline.ts";
 import { Gateway } from "../../components/gateway/gateway.ts";
 import type { StackIdentity } from "../../components/naming.ts";
 import { Monitoring } from "../../components/observability/monitoring.ts";
 import type { PlatformConfig } from "../../stacks/schema.ts";
-import { dropletSize } from "../capacity/droplet-sizes.ts";
 import type { CloudLayer } from "./cloud.ts";
 
 export interface InClusterSecrets {

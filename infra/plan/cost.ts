@@ -1,16 +1,16 @@
-import { loadPlatformConfig } from "../../stacks/loader.ts";
-import { defaultAssumptions } from "../capacity/assumptions.ts";
-import { type DropletSize, dropletSize } from "../capacity/droplet-sizes.ts";
-import { meetingShape, meetingTraffic } from "../capacity/planner.ts";
-import { roomLoad } from "../capacity/room-model.ts";
+import { defaultAssumptions } from "../../catalogue/assumptions.ts";
+import { type DropletSize, dropletSize } from "../../catalogue/droplet-sizes.ts";
+import { roomLoad } from "../../catalogue/room-model.ts";
 import {
   databaseNodeMonthlyUsd,
   loadBalancerNodeMonthlyUsd,
   registryMonthlyUsd,
   SERVICE_PRICES,
-} from "../capacity/service-prices.ts";
+} from "../../catalogue/service-prices.ts";
+import { planTurn } from "../../catalogue/turn-capacity.ts";
+import { loadPlatformConfig } from "../../stacks/loader.ts";
+import { meetingShape, meetingTraffic } from "../capacity/planner.ts";
 import { type DropletHours, dropletCostUsd, pooledAllowanceGiB, transferBill } from "../capacity/transfer.ts";
-import { planTurn } from "../capacity/turn-capacity.ts";
 import type { PlanGraph, PlannedResource } from "./engine.ts";
 import { readStackFile } from "./stack-file.ts";
 
@@ -303,7 +303,7 @@ const whole = (v: number) => Math.round(v).toLocaleString("en-US");
 export function renderPlanCost(cost: PlanCost): string {
   const out = [
     "",
-    "Monthly cost (DigitalOcean list prices: infra/capacity/droplet-sizes.json, service-prices.json)",
+    "Monthly cost (DigitalOcean list prices: catalogue/droplet-sizes.json, service-prices.json)",
   ];
   out.push(
     `  ${"resource".padEnd(34)} ${"what".padEnd(34)} ${"at minimum".padStart(14)} ${"at maximum".padStart(14)}`,

@@ -1,9 +1,9 @@
-import { isKnownDropletSize } from "../../infra/capacity/droplet-sizes.ts";
-import { presetMediaPool } from "../../infra/capacity/media-pool.ts";
+import { isKnownDropletSize } from "../../catalogue/droplet-sizes.ts";
+import { presetMediaPool } from "../../catalogue/media-pool.ts";
 import type { Environment } from "../schema.ts";
 
 /**
- * Presets whose media pool comes from the capacity planner (infra/capacity/media-pool.ts). The loader re-runs the
+ * Presets whose media pool comes from the capacity planner (catalogue/media-pool.ts). The loader re-runs the
  * planner on the merged configuration, so a stack file that changes `media.targetMeetings` or
  * `media.participantsPerMeeting` gets a pool sized for its own target; settings the stack file gives explicitly
  * under `cluster.pools.media` win and are then checked by the rules.

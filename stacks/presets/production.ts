@@ -1,4 +1,4 @@
-import { presetMediaPool } from "../../infra/capacity/media-pool.ts";
+import { presetMediaPool } from "../../catalogue/media-pool.ts";
 import { DOKS_VERSION } from "../doks-versions.ts";
 import type { PlatformConfig } from "../schema.ts";
 

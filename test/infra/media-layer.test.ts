@@ -1,9 +1,9 @@
 import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
+import { dropletSize } from "../../catalogue/droplet-sizes.ts";
 import { POOL_LABEL } from "../../components/cluster/node-pools.ts";
 import { allocatableMemoryMib, DAEMONSET_MEMORY_MIB } from "../../components/media/node-sizing.ts";
-import { dropletSize } from "../../infra/capacity/droplet-sizes.ts";
 import type { PlanGraph, PlannedResource } from "../../infra/plan/engine.ts";
 import { recordProgram } from "../../infra/plan/engine.ts";
 import {

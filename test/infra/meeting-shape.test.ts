@@ -1,11 +1,11 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { clientSettingsFor } from "../../apps/meetings/src/client-settings.ts";
 import { readMeetingsEnv } from "../../apps/meetings/src/config.ts";
-import { defaultAssumptions } from "../../infra/capacity/assumptions.ts";
-import { dropletSize } from "../../infra/capacity/droplet-sizes.ts";
+import { defaultAssumptions } from "../../catalogue/assumptions.ts";
+import { dropletSize } from "../../catalogue/droplet-sizes.ts";
+import { roomLoad } from "../../catalogue/room-model.ts";
+import { planTurn } from "../../catalogue/turn-capacity.ts";
 import { meetingShape, meetingTraffic, planCapacity } from "../../infra/capacity/planner.ts";
-import { roomLoad } from "../../infra/capacity/room-model.ts";
-import { planTurn } from "../../infra/capacity/turn-capacity.ts";
 import { planCost } from "../../infra/plan/cost.ts";
 import type { PlanGraph } from "../../infra/plan/engine.ts";
 import { planInline } from "../../infra/plan/plan.ts";

@@ -67,7 +67,7 @@ const PEAK_TILES = 25;
 
 /**
  * The planning shape (docs/capacity.md#the-model) at its peak: a 5×5 grid of 180p tiles (LiveKit's subscription limit,
- * infra/capacity/viewer-layout.ts), a spotlight, 3 live speakers. Media nodes are sized for it.
+ * catalogue/viewer-layout.ts), a spotlight, 3 live speakers. Media nodes are sized for it.
  */
 export function defaultMeetingShape(participants: number): MeetingShape {
   return {

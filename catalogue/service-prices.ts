@@ -18,7 +18,7 @@ export function databaseNodeMonthlyUsd(size: string, engine: string): number {
   const price = databasePrices[size];
   if (price === undefined) {
     throw new Error(
-      `no price recorded for managed ${engine} node size "${size}" in infra/capacity/service-prices.json (${prices.managed_database_nodes.missing})`,
+      `no price recorded for managed ${engine} node size "${size}" in catalogue/service-prices.json (${prices.managed_database_nodes.missing})`,
     );
   }
   return price;

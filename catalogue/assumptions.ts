@@ -90,7 +90,7 @@ export const ASSUMPTIONS: readonly AssumptionInfo[] = [
     flag: "tiles",
     value: DEFAULT_TILES_PER_VIEWER,
     unit: "tiles a viewer's default layout shows; prices transfer (--layout speaker|3x3|4x4|5x5 sets it)",
-    source: `the app's default layout, passed to clients as clientSettings.maxVisibleVideoTiles (infra/capacity/viewer-layout.ts, docs/capacity.md "Default layout")`,
+    source: `the app's default layout, passed to clients as clientSettings.maxVisibleVideoTiles (catalogue/viewer-layout.ts, docs/capacity.md "Default layout")`,
   },
   {
     key: "peakTilesPerViewer",

@@ -29,7 +29,7 @@ export function isKnownDropletSize(slug: string): boolean {
 
 export function dropletSize(slug: string): DropletSize {
   const size = bySlug.get(slug);
-  if (!size) throw new Error(`unknown Droplet size "${slug}": not in infra/capacity/droplet-sizes.json`);
+  if (!size) throw new Error(`unknown Droplet size "${slug}": not in catalogue/droplet-sizes.json`);
   return size;
 }
 

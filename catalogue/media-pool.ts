@@ -1,4 +1,4 @@
-import { allocatableMemoryMib } from "../../components/media/node-sizing.ts";
+import { allocatableMemoryGib } from "./doks-allocatable-memory.ts";
 import catalog from "./droplet-sizes.json" with { type: "json" };
 import { type DropletSize, dropletSize } from "./droplet-sizes.ts";
 import {
@@ -79,12 +79,7 @@ export function mediaSizeCandidates(): DropletSize[] {
 }
 
 function hasPublishedAllocatableMemory(size: DropletSize): boolean {
-  try {
-    allocatableMemoryMib(size);
-    return true;
-  } catch {
-    return false;
-  }
+  return allocatableMemoryGib(size.memory_gib) !== undefined;
 }
 
 /**
