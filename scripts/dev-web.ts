@@ -8,7 +8,8 @@ import { contentTypeOf, ENTRY_KEY, RUNTIME_CONFIG_KEY } from "../components/edge
 /**
  * The web app for `npm run dev`: the production build (apps/web/dist) served the way the CDN serves it, with a
  * `config.json` pointing at the local services. Paths that are not files get `index.html`, so the app's routes
- * (`/j/<code>`, `/meetings/<id>`) open and reload.
+ * (`/j?code=…`, `/meeting?id=…`) open and reload; the CDN serves only the route paths the build lists
+ * (docs/web-hosting.md).
  */
 export interface DevWebServer {
   url: string;
