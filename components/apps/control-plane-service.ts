@@ -42,7 +42,7 @@ export interface ControlPlaneServiceArgs {
  * preStop + grace matching the service's graceful shutdown), Service, HorizontalPodAutoscaler and
  * PodDisruptionBudget. The public route to it is in the gateway's route table (components/gateway/routes.ts),
  * its network allowances in the baseline (components/baseline) and its ServiceMonitor in the monitoring
- * component (components/observability/monitoring.ts), which owns every monitor of the platform.
+ * component (components/observability/operator-resources.ts), which owns every monitor of the platform.
  */
 export class ControlPlaneService extends pulumi.ComponentResource {
   readonly deploymentName: string;

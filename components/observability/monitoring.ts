@@ -1,15 +1,12 @@
-import * as digitalocean from "@pulumi/digitalocean";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import type { GrafanaConfig } from "../../stacks/schema.ts";
-import { SERVICE_NAMES } from "../apps/service-registry.ts";
 import { NAMESPACES } from "../baseline/namespaces.ts";
-import { resourceName, type StackIdentity } from "../naming.ts";
-import { type AlertChannels, alertmanagerInputFromChannels } from "./alert-receivers.ts";
-import { renderAlertmanagerConfig } from "./alertmanager.ts";
+import type { StackIdentity } from "../naming.ts";
+import { ALERTMANAGER_SECRET_NAME, alertmanagerSecret } from "./alertmanager-secret.ts";
 import { renderDashboardFiles } from "./dashboards/platform-dashboards.ts";
-import { EXPORTERS, exporterDeploymentSpec } from "./exporters.ts";
+import { exporterWorkloads } from "./exporter-workloads.ts";
 import { GRAFANA_OAUTH_SECRET_KEY } from "./grafana-login.ts";
 import { MetricsAdapter } from "./metrics-adapter.ts";
 import {
@@ -17,35 +14,9 @@ import {
   KUBE_PROMETHEUS_STACK_CHART,
   monitoringValues,
 } from "./monitoring-chart.ts";
-import {
-  certManagerMonitorSpec,
-  serviceMonitorSpec,
-  traefikMonitorSpec,
-  uptimeTargets,
-} from "./monitoring-targets.ts";
+import { operatorResource, platformServiceMonitors } from "./operator-resources.ts";
 import { prometheusRuleGroups } from "./rules.ts";
-
-/** A well-formed Slack webhook the config is rendered with; the stack's own URL replaces it afterwards. */
-const SLACK_WEBHOOK_STANDIN = "https://hooks.slack.com/services/T00000000/B00000000/gomeet-standin";
-
-/**
- * Renders alertmanager.yml with the stack's Slack webhook. The renderer validates everything else; the webhook
- * is a secret the offline plan only knows as a placeholder, so it is substituted after rendering (Alertmanager
- * itself refuses a config whose api_url is not a URL, and input errors must never echo the secret).
- */
-function renderWithSlackWebhook(
-  channels: Omit<AlertChannels, "slackWebhookUrl">,
-  slackWebhookUrl: string | undefined,
-): string {
-  const input = alertmanagerInputFromChannels({
-    ...channels,
-    slackWebhookUrl: slackWebhookUrl === undefined ? undefined : SLACK_WEBHOOK_STANDIN,
-  });
-  if (!input) return "";
-  const rendered = renderAlertmanagerConfig(input);
-  if (slackWebhookUrl === undefined) return rendered;
-  return rendered.split(SLACK_WEBHOOK_STANDIN).join(slackWebhookUrl);
-}
+import { uptimeChecks } from "./uptime-checks.ts";
 
 /** Where alert annotations link to (the sections of docs/observability.md). */
 export const RUNBOOK_BASE_URL = "https://github.com/gomeet/gomeet/blob/main/docs/observability.md";
@@ -87,6 +58,11 @@ export interface MonitoringArgs {
  * node-exporter) with the platform's own rules, dashboards, alert routing and scrape targets, exporters for the
  * managed databases, and DigitalOcean uptime checks on the public endpoints. Everything authored here is
  * rendered by the pure renderers beside this file; secrets reach the cluster only inside Secrets.
+ *
+ * This file holds the release, Grafana's Secrets, the dashboards and the rules. Alert routing
+ * (alertmanager-secret.ts), the other components' ServiceMonitors (operator-resources.ts), the exporters
+ * (exporter-workloads.ts) and the uptime checks (uptime-checks.ts) have modules of their own; what they create is
+ * still parented to this component, so names and URNs do not depend on where the code lives.
  */
 export class Monitoring extends pulumi.ComponentResource {
   readonly grafanaAdminPassword: pulumi.Output<string>;
@@ -115,17 +91,6 @@ export class Monitoring extends pulumi.ComponentResource {
       child,
     );
 
-    const channels = {
-      emails: args.monitoring.alertEmails,
-      slackChannel: args.monitoring.slackChannel,
-      smtp: args.monitoring.smtp,
-    };
-    // Whether there is any receiver is known without the webhook's value: it is set or not.
-    const hasReceivers =
-      alertmanagerInputFromChannels({
-        ...channels,
-        slackWebhookUrl: args.alertSlackWebhookUrl ? "https://set" : undefined,
-      }) !== undefined;
     const releaseDeps: pulumi.Resource[] = [grafanaSecret];
     let grafanaOAuthSecret: string | undefined;
     if (args.grafana.oauthClientSecret) {
@@ -142,29 +107,20 @@ export class Monitoring extends pulumi.ComponentResource {
         ),
       );
     }
-    let alertmanagerSecretName: string | undefined;
-    if (hasReceivers) {
-      alertmanagerSecretName = "alertmanager-gomeet";
-      const config = pulumi
-        .output(args.alertSlackWebhookUrl)
-        .apply((slackWebhookUrl) => renderWithSlackWebhook(channels, slackWebhookUrl));
-      releaseDeps.push(
-        new k8s.core.v1.Secret(
-          `${name}-alertmanager-config`,
-          {
-            metadata: { name: alertmanagerSecretName, namespace: ns },
-            type: "Opaque",
-            stringData: { "alertmanager.yaml": pulumi.secret(config) },
-          },
-          child,
-        ),
-      );
-    } else {
-      pulumi.log.info(
-        "no alert receivers (monitoring.alertEmails, gomeet:alertSlackWebhookUrl): Alertmanager is off",
-        this,
-      );
-    }
+    const alertmanagerConfig = alertmanagerSecret(
+      name,
+      {
+        namespace: ns,
+        channels: {
+          emails: args.monitoring.alertEmails,
+          slackChannel: args.monitoring.slackChannel,
+          smtp: args.monitoring.smtp,
+        },
+        slackWebhookUrl: args.alertSlackWebhookUrl,
+      },
+      child,
+    );
+    if (alertmanagerConfig) releaseDeps.push(alertmanagerConfig);
 
     this.release = new k8s.helm.v3.Release(
       `${name}-kube-prometheus-stack`,
@@ -182,7 +138,7 @@ export class Monitoring extends pulumi.ComponentResource {
           retention: args.monitoring.retention,
           storageGi: args.monitoring.storageGi,
           grafanaAdminSecret: "grafana-admin",
-          alertmanagerConfigSecret: alertmanagerSecretName,
+          alertmanagerConfigSecret: alertmanagerConfig ? ALERTMANAGER_SECRET_NAME : undefined,
           grafanaHost: `grafana.${args.domain}`,
           grafanaLogin: args.grafana.login,
           grafanaOAuthSecret,
@@ -220,154 +176,50 @@ export class Monitoring extends pulumi.ComponentResource {
       );
     }
 
-    const custom = (resource: string, kind: string, namespace: string, metadataName: string, spec: unknown) =>
-      new k8s.apiextensions.CustomResource(
-        `${name}-${resource}`,
-        { apiVersion: "monitoring.coreos.com/v1", kind, metadata: { name: metadataName, namespace }, spec },
-        afterRelease,
-      );
-    custom("rules", "PrometheusRule", ns, "gomeet", {
-      groups: prometheusRuleGroups({
-        environment: args.environment,
-        runbookBaseUrl: RUNBOOK_BASE_URL,
-        jobs: { livekit: LIVEKIT_SCRAPE_JOB },
-        watchedNamespaces: [
-          NAMESPACES.gateway,
-          NAMESPACES.services,
-          NAMESPACES.media,
-          NAMESPACES.certManager,
-        ],
-        mediaNode: args.mediaNode,
-        postgres: { poolMaxPerReplica: args.postgresPoolMaxPerReplica },
-      }),
-    });
-    for (const service of SERVICE_NAMES) {
-      custom(
-        `servicemonitor-${service}`,
-        "ServiceMonitor",
-        NAMESPACES.services,
-        service,
-        serviceMonitorSpec(service),
-      );
-    }
-    custom(
-      "servicemonitor-cert-manager",
-      "ServiceMonitor",
-      NAMESPACES.certManager,
-      "cert-manager",
-      certManagerMonitorSpec(),
+    operatorResource(
+      name,
+      "rules",
+      {
+        kind: "PrometheusRule",
+        namespace: ns,
+        name: "gomeet",
+        spec: {
+          groups: prometheusRuleGroups({
+            environment: args.environment,
+            runbookBaseUrl: RUNBOOK_BASE_URL,
+            jobs: { livekit: LIVEKIT_SCRAPE_JOB },
+            watchedNamespaces: [
+              NAMESPACES.gateway,
+              NAMESPACES.services,
+              NAMESPACES.media,
+              NAMESPACES.certManager,
+            ],
+            mediaNode: args.mediaNode,
+            postgres: { poolMaxPerReplica: args.postgresPoolMaxPerReplica },
+          }),
+        },
+      },
+      afterRelease,
     );
-    custom("servicemonitor-traefik", "ServiceMonitor", NAMESPACES.gateway, "traefik", traefikMonitorSpec());
-
-    const connections = { postgres: args.postgresUri, redis: args.valkeyUri };
-    for (const [key, exporter] of Object.entries(EXPORTERS) as [
-      keyof typeof EXPORTERS,
-      (typeof EXPORTERS)[keyof typeof EXPORTERS],
-    ][]) {
-      const labels = { "app.kubernetes.io/name": exporter.name };
-      new k8s.core.v1.Secret(
-        `${name}-${exporter.name}-connection`,
+    platformServiceMonitors(name, afterRelease);
+    exporterWorkloads(
+      name,
+      { namespace: ns, connections: { postgres: args.postgresUri, redis: args.valkeyUri } },
+      { workload: child, monitor: afterRelease },
+    );
+    if (args.monitoring.uptimeChecks) {
+      uptimeChecks(
+        name,
         {
-          metadata: { name: `${exporter.name}-connection`, namespace: ns },
-          type: "Opaque",
-          stringData: { [exporter.secretKey]: pulumi.secret(connections[key]) },
+          identity: args.identity,
+          domain: args.domain,
+          alertEmails: args.monitoring.alertEmails,
+          slackChannel: args.monitoring.slackChannel,
+          slackWebhookUrl: args.alertSlackWebhookUrl,
         },
-        child,
+        this,
       );
-      new k8s.apps.v1.Deployment(
-        `${name}-${exporter.name}`,
-        {
-          metadata: { name: exporter.name, namespace: ns, labels },
-          spec: exporterDeploymentSpec(exporter, `${exporter.name}-connection`),
-        },
-        child,
-      );
-      new k8s.core.v1.Service(
-        `${name}-${exporter.name}-service`,
-        {
-          metadata: { name: exporter.name, namespace: ns, labels },
-          spec: {
-            selector: labels,
-            ports: [{ name: "metrics", port: exporter.port, targetPort: "metrics" }],
-          },
-        },
-        child,
-      );
-      custom(`servicemonitor-${exporter.name}`, "ServiceMonitor", ns, exporter.name, {
-        selector: { matchLabels: labels },
-        endpoints: [{ port: "metrics", path: "/metrics", interval: "30s" }],
-      });
     }
-
-    if (args.monitoring.uptimeChecks) this.uptime(name, args);
     this.registerOutputs({ grafanaAdminPassword: this.grafanaAdminPassword });
-  }
-
-  /**
-   * DigitalOcean uptime checks from three continents, with alerts to the stack's channels. Mail and Slack get
-   * separate alerts: a Slack webhook makes its whole notification list secret, and the mailbox must stay
-   * readable in plans. Down and certificate expiry go to both, latency to one: five alerts, DigitalOcean's
-   * limit per check (docs/sources.md#monitoring-and-uptime-checks).
-   */
-  private uptime(name: string, args: MonitoringArgs): void {
-    const channels: { channel: string; notification: digitalocean.types.input.UptimeAlertNotification }[] =
-      [];
-    if (args.monitoring.alertEmails.length > 0) {
-      channels.push({ channel: "email", notification: { emails: args.monitoring.alertEmails } });
-    }
-    if (args.alertSlackWebhookUrl) {
-      const slack = { channel: args.monitoring.slackChannel, url: pulumi.secret(args.alertSlackWebhookUrl) };
-      channels.push({ channel: "slack", notification: { slacks: [slack] } });
-    }
-    const alerts = [
-      { kind: "down", type: "down_global", period: "2m", channels },
-      {
-        kind: "ssl-expiry",
-        type: "ssl_expiry",
-        comparison: "less_than",
-        threshold: 14,
-        period: "2m",
-        channels,
-      },
-      {
-        kind: "latency",
-        type: "latency",
-        comparison: "greater_than",
-        threshold: 2000,
-        period: "5m",
-        channels: channels.slice(0, 1),
-      },
-    ];
-    for (const { name: endpoint, target } of uptimeTargets(args.domain)) {
-      const check = new digitalocean.UptimeCheck(
-        `${name}-uptime-${endpoint}`,
-        {
-          name: resourceName(args.identity, "uptime", endpoint),
-          target,
-          type: "https",
-          // API enum values (docs/sources.md#digitalocean-api-enum-values): snake_case, not the SDK docs' camelCase.
-          regions: ["se_asia", "us_east", "eu_west"],
-          enabled: true,
-        },
-        { parent: this },
-      );
-      for (const alert of alerts) {
-        for (const { channel, notification } of alert.channels) {
-          new digitalocean.UptimeAlert(
-            `${name}-uptime-${endpoint}-${alert.kind}-${channel}`,
-            {
-              checkId: check.id,
-              name: resourceName(args.identity, endpoint, alert.kind, channel),
-              type: alert.type,
-              period: alert.period,
-              ...(alert.comparison && { comparison: alert.comparison }),
-              ...(alert.threshold !== undefined && { threshold: alert.threshold }),
-              notifications: [notification],
-            },
-            { parent: check },
-          );
-        }
-      }
-    }
   }
 }

@@ -3,7 +3,8 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { execFileAsync } from "../../test/support/processes.ts";
 import type { CapacityPlan } from "../capacity/planner.ts";
-import { declaredUsage, planCost } from "./cost.ts";
+import { planCost } from "./cost.ts";
+import { declaredUsage } from "./declared-usage.ts";
 import type { PlanGraph, PlannedResource } from "./engine.ts";
 import { PROJECT_ROOT, planStack } from "./plan.ts";
 

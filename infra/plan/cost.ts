@@ -1,18 +1,13 @@
-import { defaultAssumptions } from "../../catalogue/assumptions.ts";
 import { type DropletSize, dropletSize } from "../../catalogue/droplet-sizes.ts";
-import { roomLoad } from "../../catalogue/room-model.ts";
 import {
   databaseNodeMonthlyUsd,
-  loadBalancerNodeMonthlyUsd,
   registryMonthlyUsd,
   SERVICE_PRICES,
 } from "../../catalogue/service-prices.ts";
-import { planTurn } from "../../catalogue/turn-capacity.ts";
-import { loadPlatformConfig } from "../../stacks/loader.ts";
-import { meetingShape, meetingTraffic } from "../capacity/planner.ts";
-import { type DropletHours, dropletCostUsd, pooledAllowanceGiB, transferBill } from "../capacity/transfer.ts";
-import type { PlanGraph, PlannedResource } from "./engine.ts";
-import { readStackFile } from "./stack-file.ts";
+import { dropletCostUsd } from "../capacity/transfer.ts";
+import { inputRecord, kubernetesBilled } from "./cost-kubernetes.ts";
+import { priceUsage } from "./cost-usage.ts";
+import type { PlanGraph } from "./engine.ts";
 
 /** One billed thing the plan would create, priced with every pool at its minimum and at its maximum. */
 export interface CostLine {
@@ -82,8 +77,6 @@ const FREE_TYPES = new Set([
 ]);
 
 const num = (v: unknown, fallback: number): number => (typeof v === "number" ? v : fallback);
-const obj = (v: unknown): Record<string, unknown> =>
-  v !== null && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
 
 function poolGroup(name: string, pool: Record<string, unknown>): NodeGroup {
   const size = dropletSize(String(pool.size));
@@ -95,55 +88,6 @@ function poolGroup(name: string, pool: Record<string, unknown>): NodeGroup {
     minNodes: autoScale ? num(pool.minNodes, fixed) : fixed,
     maxNodes: autoScale ? num(pool.maxNodes, fixed) : fixed,
   };
-}
-
-function gibFromQuantity(q: unknown): number {
-  const m = /^(\d+(?:\.\d+)?)(Gi|Ti|Mi)$/.exec(String(q));
-  if (!m) throw new Error(`cost: cannot read storage quantity ${JSON.stringify(q)}`);
-  const value = Number(m[1]);
-  return m[2] === "Ti" ? value * 1024 : m[2] === "Mi" ? value / 1024 : value;
-}
-
-/** Load balancers and volumes that Kubernetes objects (plain or inside Helm values) ask DigitalOcean for. */
-function kubernetesBilled(r: PlannedResource, lines: CostLine[]): void {
-  const walk = (value: unknown, path: string): void => {
-    if (Array.isArray(value)) {
-      value.forEach((v, i) => {
-        walk(v, `${path}[${i}]`);
-      });
-      return;
-    }
-    const o = obj(value);
-    if (Object.keys(o).length === 0) return;
-    const spec = obj(o.spec);
-    const isService = o.type === "LoadBalancer" || (o.kind === "Service" && spec.type === "LoadBalancer");
-    if (isService) {
-      const annotations = obj(o.annotations ?? obj(o.metadata).annotations);
-      const nodes = Number(annotations["service.beta.kubernetes.io/do-loadbalancer-size-unit"] ?? 1);
-      const type = String(annotations["service.beta.kubernetes.io/do-loadbalancer-type"] ?? "REGIONAL");
-      const price = nodes * loadBalancerNodeMonthlyUsd(type);
-      lines.push({
-        resource: `${r.name} load balancer`,
-        detail: `${nodes} × ${type} node`,
-        minUsd: price,
-        maxUsd: price,
-      });
-    }
-    const claim = o.volumeClaimTemplate ?? (o.kind === "PersistentVolumeClaim" ? o : undefined);
-    if (claim) {
-      const gib = gibFromQuantity(obj(obj(obj(obj(claim).spec).resources).requests).storage);
-      const price = gib * SERVICE_PRICES.volume.usd_per_gib_month;
-      lines.push({
-        resource: `${r.name} volume`,
-        detail: `${gib} GiB`,
-        minUsd: price,
-        maxUsd: price,
-      });
-      return;
-    }
-    for (const [k, v] of Object.entries(o)) walk(v, path ? `${path}.${k}` : k);
-  };
-  walk(r.inputs, "");
 }
 
 /**
@@ -169,7 +113,7 @@ export function planCost(graph: PlanGraph, usage: DeclaredUsage): PlanCost {
             maxUsd: price,
           });
         }
-        groups.push(poolGroup(String(obj(i.nodePool).name ?? "default"), obj(i.nodePool)));
+        groups.push(poolGroup(String(inputRecord(i.nodePool).name ?? "default"), inputRecord(i.nodePool)));
         break;
       }
       case "digitalocean:index/kubernetesNodePool:KubernetesNodePool":
@@ -295,46 +239,6 @@ export function planCost(graph: PlanGraph, usage: DeclaredUsage): PlanCost {
   };
 }
 
-const money = (v: number) =>
-  `$${v.toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
-const whole = (v: number) => Math.round(v).toLocaleString("en-US");
-
-/** The cost section `npm run plan` prints after the policy report. */
-export function renderPlanCost(cost: PlanCost): string {
-  const out = [
-    "",
-    "Monthly cost (DigitalOcean list prices: catalogue/droplet-sizes.json, service-prices.json)",
-  ];
-  out.push(
-    `  ${"resource".padEnd(34)} ${"what".padEnd(34)} ${"at minimum".padStart(14)} ${"at maximum".padStart(14)}`,
-  );
-  for (const l of cost.lines) {
-    out.push(
-      `  ${l.resource.padEnd(34)} ${l.detail.padEnd(34)} ${money(l.minUsd).padStart(14)} ${money(l.maxUsd).padStart(14)}`,
-    );
-  }
-  out.push(
-    `  ${"fixed total".padEnd(34)} ${"".padEnd(34)} ${money(cost.fixedMinUsd).padStart(14)} ${money(cost.fixedMaxUsd).padStart(14)}`,
-  );
-  const u = cost.usage;
-  out.push(
-    `Usage: ${u.meetings} meetings × ${u.participants} participants × ${u.hoursPerMonth} h/month (media.targetMeetings, participantsPerMeeting, meetingHoursPerMonth)`,
-  );
-  out.push(
-    `  outbound: media ${whole(cost.mediaEgressGiB)} GiB + TURN ${whole(cost.turnEgressGiB)} GiB, pooled allowance ${whole(cost.allowanceGiB)} GiB → overage ${whole(cost.overageGiB)} GiB × $0.01 = ${money(cost.overageUsd)}`,
-  );
-  if (cost.mediaPool) {
-    const m = cost.mediaPool;
-    out.push(
-      `  media nodes above the minimum for the meeting-hours: ${m.maxNodes - m.minNodes} × ${m.size.slug} × ${u.hoursPerMonth} h = ${money(cost.scaledMediaUsd)}`,
-    );
-  }
-  out.push(
-    `  expected month (fixed at minimum + added media nodes + overage): ${money(cost.expectedMonthUsd)}; ${whole(cost.participantHours)} participant-hours → $${cost.costPerParticipantHourUsd.toFixed(4)} per participant-hour`,
-  );
-  return `${out.join("\n")}\n`;
-}
-
 function fixedTotals(lines: CostLine[]) {
   return {
     fixedMinUsd: lines.reduce((s, l) => s + l.minUsd, 0),
@@ -354,59 +258,4 @@ function mergeDroplets(groups: NodeGroup[]): NodeGroup[] {
     } else out.push({ ...g, name: key });
   }
   return out;
-}
-
-function priceUsage(groups: NodeGroup[], mediaPool: NodeGroup | undefined, usage: DeclaredUsage) {
-  const a = defaultAssumptions();
-  const load = roomLoad(meetingShape(usage.participants, undefined, a), {
-    packetsPerSecondPerVcpu: a.ppsPerVcpu,
-    cpuCap: a.cpuCap,
-  });
-  // The relayed traffic does not depend on the TURN size; the size only sets how many droplets carry it.
-  const turn = planTurn(
-    mediaPool?.size ?? dropletSize("c-4-intel"),
-    usage.meetings,
-    usage.participants,
-    load,
-    a.relayShare,
-    a.turnNicCap,
-  );
-  const traffic = meetingTraffic(usage.meetings, load, turn, usage.hoursPerMonth);
-  const scaled = mediaPool ? mediaPool.maxNodes - mediaPool.minNodes : 0;
-  const always: DropletHours[] = groups.map((g) => ({
-    size: g.size,
-    count: g.minNodes,
-    hours: Number.POSITIVE_INFINITY,
-  }));
-  if (mediaPool) always.push({ size: mediaPool.size, count: scaled, hours: usage.hoursPerMonth });
-  const bill = transferBill(traffic.totalEgressGiB, pooledAllowanceGiB(always));
-  const scaledMediaUsd = mediaPool ? dropletCostUsd(mediaPool.size, scaled, usage.hoursPerMonth) : 0;
-  const participantHours = usage.meetings * usage.participants * usage.hoursPerMonth;
-  return {
-    mediaEgressGiB: traffic.mediaEgressGiB,
-    turnEgressGiB: traffic.turnEgressGiB,
-    allowanceGiB: bill.allowanceGiB,
-    overageGiB: bill.overageGiB,
-    overageUsd: bill.overageUsd,
-    scaledMediaUsd,
-    expectedMonthUsd: 0,
-    participantHours,
-    costPerParticipantHourUsd: 0,
-  };
-}
-
-/** The meeting-hours a stack file declares, read the way the program reads its config. */
-export function declaredUsage(stack: string, root: string): DeclaredUsage {
-  const file = readStackFile(root, stack);
-  const overrides = file.config[`${file.project}:overrides`];
-  const config = loadPlatformConfig({
-    environment: file.config[`${file.project}:environment`],
-    ...(overrides !== undefined ? { overrides: JSON.parse(overrides) as unknown } : {}),
-    stack,
-  });
-  return {
-    meetings: config.media.targetMeetings,
-    participants: config.media.participantsPerMeeting,
-    hoursPerMonth: config.media.meetingHoursPerMonth,
-  };
 }
