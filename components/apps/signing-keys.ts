@@ -1,6 +1,7 @@
 import { createPrivateKey } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
 import * as tls from "@pulumi/tls";
+import { failAs } from "../resource-error.ts";
 
 /**
  * Auth's access-token signing keys, generated and kept by the stack (ES256: ECDSA P-256 keys from the TLS
@@ -26,7 +27,7 @@ export class AuthSigningKeys extends pulumi.ComponentResource {
           additionalSecretOutputs: ["privateKeyPem", "privateKeyPemPkcs8", "privateKeyOpenssh"],
         },
       );
-      return key.privateKeyPem.apply((pem) => privateJwk(pem, signingKid(generation)));
+      return key.privateKeyPem.apply((pem) => failAs(this, () => privateJwk(pem, signingKid(generation))));
     });
     this.currentKid = signingKid(args.generations[args.generations.length - 1] ?? "");
     this.jwks = pulumi.secret(pulumi.all(keys).apply((jwks) => JSON.stringify({ keys: jwks })));

@@ -183,8 +183,9 @@ export class Gateway extends pulumi.ComponentResource {
     this.loadBalancerIp = service.status.apply((status) => {
       const ip = status?.loadBalancer?.ingress?.[0]?.ip;
       if (!ip) {
-        throw new Error(
+        throw new pulumi.ResourceError(
           `Service ${NAMESPACES.gateway}/${TRAEFIK_RELEASE} has no load balancer address yet (status.loadBalancer.ingress[0].ip)`,
+          this,
         );
       }
       return ip;

@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { dropletSize } from "../../catalogue/droplet-sizes.ts";
 import type { NodePoolConfig, PlatformConfig } from "../../stacks/schema.ts";
 import { PRIORITY_CLASSES } from "../baseline/priority-classes.ts";
+import { failAs } from "../resource-error.ts";
 import { renderEgressConfig } from "./egress-config.ts";
 import { LIVEKIT_DRAIN_SECONDS } from "./livekit-workload.ts";
 import { EGRESS_IMAGE } from "./media-images.ts";
@@ -65,23 +66,25 @@ export class Egress extends pulumi.ComponentResource {
           args.recordings.secretKey,
         ])
         .apply(([apiKey, apiSecret, host, port, password, bucket, accessKey, secretKey]) =>
-          renderEgressConfig({
-            apiKey,
-            apiSecret,
-            // In-cluster signalling: egress joins rooms as a participant through the LiveKit Service.
-            wsUrl: args.livekit.url,
-            redis: {
-              address: `${host}:${port}`,
-              username: "default",
-              password,
-              db: 0,
-              tls: { enabled: true },
-            },
-            recordings: { region: args.region, bucket, accessKey, secretKey },
-            healthPort: MEDIA_PORTS.egressHealth,
-            prometheusPort: MEDIA_PORTS.egressPrometheus,
-            logLevel: "info",
-          }),
+          failAs(this, () =>
+            renderEgressConfig({
+              apiKey,
+              apiSecret,
+              // In-cluster signalling: egress joins rooms as a participant through the LiveKit Service.
+              wsUrl: args.livekit.url,
+              redis: {
+                address: `${host}:${port}`,
+                username: "default",
+                password,
+                db: 0,
+                tls: { enabled: true },
+              },
+              recordings: { region: args.region, bucket, accessKey, secretKey },
+              healthPort: MEDIA_PORTS.egressHealth,
+              prometheusPort: MEDIA_PORTS.egressPrometheus,
+              logLevel: "info",
+            }),
+          ),
         ),
     );
     const secret = new k8s.core.v1.Secret(

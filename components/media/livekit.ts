@@ -7,6 +7,7 @@ import { dropletSize } from "../../catalogue/droplet-sizes.ts";
 import type { NodePoolConfig } from "../../stacks/schema.ts";
 import { PRIORITY_CLASSES } from "../baseline/priority-classes.ts";
 import { resourceName, type StackIdentity } from "../naming.ts";
+import { failAs } from "../resource-error.ts";
 import { webRtcInboundRules } from "./firewall-rules.ts";
 import { liveKitScaling } from "./livekit-autoscaling.ts";
 import type { LiveKitTurnServer } from "./livekit-config.ts";
@@ -79,23 +80,25 @@ export class LiveKit extends pulumi.ComponentResource {
           args.turn.sharedSecret,
         ])
         .apply(([apiKey, secret, host, port, password, stunServers, turnServers, turnSecret]) =>
-          renderLiveKitConfig(
-            liveKitConfigInput(args, media, {
-              apiKey,
-              apiSecret: secret,
-              // DigitalOcean's managed Valkey user is `default` and speaks TLS only (docs/sources.md#valkey-pricing-and-limits).
-              redis: {
-                address: `${host}:${port}`,
-                username: "default",
-                password,
-                db: 0,
-                tls: { enabled: true },
-              },
-              stunServers,
-              turnServers,
-              turnSharedSecret: turnSecret,
-              webhookUrls: args.webhookUrls,
-            }),
+          failAs(this, () =>
+            renderLiveKitConfig(
+              liveKitConfigInput(args, media, {
+                apiKey,
+                apiSecret: secret,
+                // DigitalOcean's managed Valkey user is `default` and speaks TLS only (docs/sources.md#valkey-pricing-and-limits).
+                redis: {
+                  address: `${host}:${port}`,
+                  username: "default",
+                  password,
+                  db: 0,
+                  tls: { enabled: true },
+                },
+                stunServers,
+                turnServers,
+                turnSharedSecret: turnSecret,
+                webhookUrls: args.webhookUrls,
+              }),
+            ),
           ),
         ),
     );

@@ -4,8 +4,8 @@ import * as random from "@pulumi/random";
 import { dropletSize } from "../../catalogue/droplet-sizes.ts";
 import type { DnsZone } from "../edge/dns.ts";
 import { areaTags, resourceName, type StackIdentity } from "../naming.ts";
+import { failAs } from "../resource-error.ts";
 import { openOutboundRules, turnInboundRules } from "./firewall-rules.ts";
-import { MediaConfigError } from "./input-rules.ts";
 import type { LiveKitTurnServer } from "./livekit-config.ts";
 import { MEDIA_PORTS } from "./platform-ports.ts";
 import { renderTurnCloudInit, TURN_CONF_PATH } from "./turn-cloud-init.ts";
@@ -63,8 +63,9 @@ export class TurnFleet extends pulumi.ComponentResource {
     // A Cloud Firewall lists at most 10 droplets by id (docs/sources.md#cloud-firewalls); ids select
     // exactly this stack's fleet, where a tag shared by name across stacks would not.
     if (turn.count > 10) {
-      throw new MediaConfigError(
+      throw new pulumi.ResourceError(
         `turn.count: expected at most 10 droplets (one Cloud Firewall by id), got ${turn.count}`,
+        this,
       );
     }
     const dnsApiToken = args.dnsApiToken === undefined ? undefined : pulumi.output(args.dnsApiToken);
@@ -82,11 +83,13 @@ export class TurnFleet extends pulumi.ComponentResource {
         { parent: this, protect: args.protect },
       );
       const userData = pulumi.secret(
-        pulumi.all([secret.result, reservedIp.ipAddress, dnsApiToken]).apply(([sharedSecret, ip, token]) => {
-          const conf = renderTurnServerConf(turnServerConfInput(args, size, sharedSecret));
-          const cloudInit = renderTurnCloudInit(turnCloudInitInput(args, index, hostname, conf, token));
-          return withReservedIpAnchor(cloudInit, ip, TURN_CONF_PATH);
-        }),
+        pulumi.all([secret.result, reservedIp.ipAddress, dnsApiToken]).apply(([sharedSecret, ip, token]) =>
+          failAs(this, () => {
+            const conf = renderTurnServerConf(turnServerConfInput(args, size, sharedSecret));
+            const cloudInit = renderTurnCloudInit(turnCloudInitInput(args, index, hostname, conf, token));
+            return withReservedIpAnchor(cloudInit, ip, TURN_CONF_PATH);
+          }),
+        ),
       );
       const droplet = new digitalocean.Droplet(
         `${name}-${n}-droplet`,

@@ -1,5 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { failAs } from "../resource-error.ts";
 import { type AlertChannels, alertmanagerInputFromChannels } from "./alert-receivers.ts";
 import { renderAlertmanagerConfig } from "./alertmanager.ts";
 
@@ -59,7 +60,9 @@ export function alertmanagerSecret(
   }
   const config = pulumi
     .output(args.slackWebhookUrl)
-    .apply((slackWebhookUrl) => renderWithSlackWebhook(args.channels, slackWebhookUrl));
+    .apply((slackWebhookUrl) =>
+      failAs(opts.parent, () => renderWithSlackWebhook(args.channels, slackWebhookUrl)),
+    );
   return new k8s.core.v1.Secret(
     `${name}-alertmanager-config`,
     {
