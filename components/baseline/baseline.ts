@@ -1,6 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { PlatformConfig } from "../../stacks/schema.ts";
+import { failAs } from "../resource-error.ts";
 import { NAMESPACES, type NamespaceKey, namespaceLabels } from "./namespaces.ts";
 import { platformNetworkPolicies } from "./network-policies.ts";
 import { PRIORITY_CLASSES } from "./priority-classes.ts";
@@ -55,8 +56,8 @@ export class SecurityBaseline extends pulumi.ComponentResource {
       );
     }
 
-    const budgets = namespaceBudgets(config);
-    const limits = containerLimits(config);
+    const budgets = failAs(this, () => namespaceBudgets(config));
+    const limits = failAs(this, () => containerLimits(config));
     for (const key of keys) {
       const namespace = NAMESPACES[key];
       ready.push(

@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { NAMESPACES } from "../baseline/namespaces.ts";
 import { PRIORITY_CLASSES } from "../baseline/priority-classes.ts";
 import { resourceName, type StackIdentity } from "../naming.ts";
+import { failAs } from "../resource-error.ts";
 import {
   type AcmeEnvironment,
   CLUSTER_ISSUER_NAME,
@@ -118,12 +119,14 @@ export class Gateway extends pulumi.ComponentResource {
       helmRelease(
         TRAEFIK_CHART,
         NAMESPACES.gateway,
-        traefikValues({
-          loadBalancerName: resourceName(args.identity, "gateway"),
-          loadBalancerNodes: args.gateway.loadBalancerNodes,
-          replicas: args.replicas,
-          proxyProtocolTrustedCidrs: [args.vpcCidr],
-        }),
+        failAs(this, () =>
+          traefikValues({
+            loadBalancerName: resourceName(args.identity, "gateway"),
+            loadBalancerNodes: args.gateway.loadBalancerNodes,
+            replicas: args.replicas,
+            proxyProtocolTrustedCidrs: [args.vpcCidr],
+          }),
+        ),
       ),
       child,
     );

@@ -4,6 +4,7 @@ import * as random from "@pulumi/random";
 import type { GrafanaConfig } from "../../stacks/schema.ts";
 import { NAMESPACES } from "../baseline/namespaces.ts";
 import type { StackIdentity } from "../naming.ts";
+import { failAs } from "../resource-error.ts";
 import { ALERTMANAGER_SECRET_NAME, alertmanagerSecret } from "./alertmanager-secret.ts";
 import { renderDashboardFiles } from "./dashboards/platform-dashboards.ts";
 import { exporterWorkloads } from "./exporter-workloads.ts";
@@ -134,16 +135,18 @@ export class Monitoring extends pulumi.ComponentResource {
         atomic: true,
         cleanupOnFail: true,
         timeout: 900,
-        values: monitoringValues({
-          retention: args.monitoring.retention,
-          storageGi: args.monitoring.storageGi,
-          grafanaAdminSecret: "grafana-admin",
-          alertmanagerConfigSecret: alertmanagerConfig ? ALERTMANAGER_SECRET_NAME : undefined,
-          grafanaHost: `grafana.${args.domain}`,
-          grafanaLogin: args.grafana.login,
-          grafanaOAuthSecret,
-          highAvailability: args.highAvailability,
-        }),
+        values: failAs(this, () =>
+          monitoringValues({
+            retention: args.monitoring.retention,
+            storageGi: args.monitoring.storageGi,
+            grafanaAdminSecret: "grafana-admin",
+            alertmanagerConfigSecret: alertmanagerConfig ? ALERTMANAGER_SECRET_NAME : undefined,
+            grafanaHost: `grafana.${args.domain}`,
+            grafanaLogin: args.grafana.login,
+            grafanaOAuthSecret,
+            highAvailability: args.highAvailability,
+          }),
+        ),
       },
       { parent: this, dependsOn: [...args.baseline, ...releaseDeps] },
     );
@@ -159,11 +162,13 @@ export class Monitoring extends pulumi.ComponentResource {
       { parent: this },
     );
 
-    const dashboards = renderDashboardFiles({
-      livekitJob: LIVEKIT_SCRAPE_JOB,
-      turnNodeJob: TURN_NODE_JOB,
-      mediaNode: args.mediaNode,
-    });
+    const dashboards = failAs(this, () =>
+      renderDashboardFiles({
+        livekitJob: LIVEKIT_SCRAPE_JOB,
+        turnNodeJob: TURN_NODE_JOB,
+        mediaNode: args.mediaNode,
+      }),
+    );
     for (const [file, json] of Object.entries(dashboards)) {
       const uid = file.replace(/\.json$/, "");
       new k8s.core.v1.ConfigMap(
@@ -184,19 +189,21 @@ export class Monitoring extends pulumi.ComponentResource {
         namespace: ns,
         name: "gomeet",
         spec: {
-          groups: prometheusRuleGroups({
-            environment: args.environment,
-            runbookBaseUrl: RUNBOOK_BASE_URL,
-            jobs: { livekit: LIVEKIT_SCRAPE_JOB },
-            watchedNamespaces: [
-              NAMESPACES.gateway,
-              NAMESPACES.services,
-              NAMESPACES.media,
-              NAMESPACES.certManager,
-            ],
-            mediaNode: args.mediaNode,
-            postgres: { poolMaxPerReplica: args.postgresPoolMaxPerReplica },
-          }),
+          groups: failAs(this, () =>
+            prometheusRuleGroups({
+              environment: args.environment,
+              runbookBaseUrl: RUNBOOK_BASE_URL,
+              jobs: { livekit: LIVEKIT_SCRAPE_JOB },
+              watchedNamespaces: [
+                NAMESPACES.gateway,
+                NAMESPACES.services,
+                NAMESPACES.media,
+                NAMESPACES.certManager,
+              ],
+              mediaNode: args.mediaNode,
+              postgres: { poolMaxPerReplica: args.postgresPoolMaxPerReplica },
+            }),
+          ),
         },
       },
       afterRelease,

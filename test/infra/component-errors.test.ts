@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
+import { SecurityBaseline } from "../../components/baseline/baseline.ts";
 import { Egress } from "../../components/media/egress.ts";
 import { LiveKit } from "../../components/media/livekit.ts";
 import { TurnFleet } from "../../components/media/turn-fleet.ts";
@@ -45,12 +46,21 @@ describe("errors inside components name the component (pulumi.ResourceError)", (
 
   it("Egress: a renderer failing inside its config apply", async () => {
     const error = await planFailure((config) => {
-      config.region = "Singapore";
+      // The schema allows only sgp1; the loader is bypassed here on purpose.
+      Object.assign(config, { region: "Singapore" });
     });
     expect(error.message).toContain(
       'recordings.region: expected a DigitalOcean region slug such as sgp1, got "Singapore"',
     );
     expect(error.resource).toBeInstanceOf(Egress);
+  });
+
+  it("SecurityBaseline: a quota that cannot be computed from a service's resources", async () => {
+    const error = await planFailure((config) => {
+      config.services.auth.memory = "1GB";
+    });
+    expect(error.message).toBe('expected a Kubernetes memory quantity such as 256Mi, got "1GB"');
+    expect(error.resource).toBeInstanceOf(SecurityBaseline);
   });
 
   it("TurnFleet: more droplets than one Cloud Firewall lists", async () => {
