@@ -12,7 +12,6 @@
  * livekit-server (rendered staging livekit.yaml) run on this machine, on 127.0.0.1 only. The section it writes
  * replaces the one below the marker in RESULTS.md; the join-storm part above it is bench/meetings/run.ts's.
  */
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, totalmem } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
@@ -22,7 +21,7 @@ import { RoomPrecreator } from "../../apps/meetings/src/room-precreator.ts";
 import { scheduleMeeting, startMeetingsHarness, type User } from "../../apps/meetings/test/harness.ts";
 import { createLogger } from "../../apps/shared/src/index.ts";
 import { startPostgres } from "../../test/support/postgres.ts";
-import { PRECREATE_MARKER } from "./results-sections.ts";
+import { PRECREATE_MARKER, writeResultsSection } from "./results-sections.ts";
 
 const root = join(import.meta.dirname, "../..");
 const { values } = parseArgs({
@@ -161,10 +160,6 @@ const section = [
   "Target: p99 of the hosts' first joins < 250 ms with pre-created rooms on this machine. The worker needs about meetings × spacing to place the rooms; the default lead (`MEETINGS_PRECREATE_LEAD_SECONDS` = 600) covers 100 large meetings at 2.5 s.",
   "",
 ].join("\n");
-const previous = existsSync(values.out) ? readFileSync(values.out, "utf8") : "";
-const head = previous.includes(PRECREATE_MARKER)
-  ? previous.slice(0, previous.indexOf(PRECREATE_MARKER))
-  : previous;
-writeFileSync(values.out, `${head.trimEnd()}\n\n${section}`);
+writeResultsSection(values.out, PRECREATE_MARKER, section);
 process.stdout.write(section);
 process.exit(0);

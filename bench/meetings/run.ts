@@ -9,7 +9,6 @@
  * CreateRoom) and the LiveKit token. Only 127.0.0.1 is used. Not part of the test run.
  */
 import { randomUUID } from "node:crypto";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, totalmem } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
@@ -31,7 +30,7 @@ import { startTlsRedis } from "../../test/media/support/tls-redis.ts";
 import { createTestDatabase, startPostgres } from "../../test/support/postgres.ts";
 import { freePort } from "../../test/support/processes.ts";
 import { startRedis } from "../../test/support/redis.ts";
-import { PRECREATE_MARKER } from "./results-sections.ts";
+import { writeResultsSection } from "./results-sections.ts";
 
 const root = join(import.meta.dirname, "../..");
 const { values } = parseArgs({
@@ -214,10 +213,8 @@ const lines = [
   ),
   "",
 ];
-// Keep the scheduled-start section bench/meetings/precreate.ts writes below its marker.
-const previous = existsSync(values.out) ? readFileSync(values.out, "utf8") : "";
-const marker = previous.indexOf(PRECREATE_MARKER);
-writeFileSync(values.out, lines.join("\n") + (marker >= 0 ? `\n${previous.slice(marker)}` : ""));
+// Keeps the sections bench/meetings/joins.ts and precreate.ts write below their markers.
+writeResultsSection(values.out, undefined, lines.join("\n"));
 process.stdout.write(lines.join("\n"));
 server.close();
 await node.stop();

@@ -99,7 +99,14 @@ export async function joinMeeting(
     throw new ApiError(409, "meeting_over", `the meeting is ${meeting.state}`);
   }
 
-  const seat = await ctx.seats.admit(meetingId, userId, meeting.capacity);
+  // Without open breakouts the room is known now, so its created-room mark is read with the seat, in one trip.
+  const mainRoom = meeting.breakoutsOpen ? undefined : mainRoomName(meetingId);
+  const seat = await ctx.seats.admit(
+    meetingId,
+    userId,
+    meeting.capacity,
+    mainRoom ? ctx.provisioner.markKey(mainRoom) : undefined,
+  );
   if (!seat.admitted) {
     ctx.joins.inc({ outcome: "full" });
     throw new ApiError(409, "meeting_full", `the meeting is full: all ${meeting.capacity} seats are taken`);
@@ -107,7 +114,13 @@ export async function joinMeeting(
   try {
     const breakout = meeting.breakoutsOpen ? await breakoutOf(ctx.sql, meetingId, userId) : undefined;
     const room = breakout ? breakoutRoomName(meetingId, breakout) : mainRoomName(meetingId);
-    await ctx.provisioner.ensureRoom(room, meeting.capacity, { meetingId });
+    await ctx.provisioner.ensureRoom(
+      room,
+      meeting.capacity,
+      { meetingId },
+      undefined,
+      room === mainRoom ? seat.peeked : undefined,
+    );
     const permissions = mediaPermissions({
       role: member.role,
       mode: meeting.mode,

@@ -91,8 +91,7 @@ export class RoomFailover {
         deadNode: nodeId,
       });
       try {
-        await provisioner.forget(room);
-        await provisioner.ensureRoom(room, target.capacity, { meetingId: target.meetingId });
+        await provisioner.replaceRoom(room, target.capacity, { meetingId: target.meetingId });
         const newNode = (await registry.roomNodes([room])).get(room);
         this.moved.inc({ outcome: "moved" });
         logger.info("room moved off a dead media node", { room, deadNode: nodeId, newNode });

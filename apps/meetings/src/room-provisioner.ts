@@ -69,14 +69,32 @@ export class RoomProvisioner {
     capacity: number,
     metadata: Record<string, string>,
     ahead?: { emptyTimeoutSeconds: number; markMs: number },
+    /** The room's created-room mark when the caller already read it (`markKey`), saving a round trip. */
+    knownSid?: string | null,
   ): Promise<string> {
-    const known = await this.marks(name).get(createdKey(name));
+    const known = knownSid ?? (await this.marks(name).get(createdKey(name)));
     if (known) return known;
     const pending = this.inflight.get(name);
     if (pending) return await pending;
-    const creation = this.create(name, capacity, metadata, ahead).finally(() => this.inflight.delete(name));
+    const creation = this.create(name, capacity, metadata, ahead, true).finally(() =>
+      this.inflight.delete(name),
+    );
     this.inflight.set(name, creation);
     return await creation;
+  }
+
+  /**
+   * Creates the room again even though LiveKit still lists it: for a room whose media node died (room-failover.ts),
+   * LiveKit's registry still names the room, which must be placed anew.
+   */
+  async replaceRoom(name: string, capacity: number, metadata: Record<string, string>): Promise<string> {
+    await this.forget(name);
+    return await this.create(name, capacity, metadata, undefined, false);
+  }
+
+  /** The key of the room's created-room mark, on the shard of the room's meeting. */
+  markKey(name: string): string {
+    return createdKey(name);
   }
 
   /** Forget a room LiveKit finished, so the next join creates it again. */
@@ -89,8 +107,19 @@ export class RoomProvisioner {
     capacity: number,
     metadata: Record<string, string>,
     ahead: { emptyTimeoutSeconds: number; markMs: number } | undefined,
+    reuseExisting: boolean,
   ): Promise<string> {
     const large = capacity > this.options.largeMeetingThreshold;
+    // The mark lapses every CREATED_MARK_MS while people are still in the room. Placing such a room again would
+    // take the cluster-wide lock and hold it for the spacing: with many large meetings live, their joins would
+    // queue behind each other's re-placements every 20 s (bench/meetings/RESULTS.md "Joins"). Only a new room needs placing.
+    if (large && reuseExisting) {
+      const existing = await this.listed(name);
+      if (existing) {
+        await this.marks(name).set(createdKey(name), existing, "PX", ahead?.markMs ?? CREATED_MARK_MS);
+        return existing;
+      }
+    }
     const lockToken = large ? await this.acquirePlacement(name) : undefined;
     let placed = false;
     try {
@@ -119,6 +148,21 @@ export class RoomProvisioner {
     } finally {
       if (lockToken)
         await this.holdPlacementForSpacing(lockToken, placed ? this.options.placementSpacingMs : 1);
+    }
+  }
+
+  /** The sid of the room when LiveKit lists it. */
+  private async listed(name: string): Promise<string | undefined> {
+    try {
+      const [room] = await this.rooms.listRooms([name]);
+      return room?.sid || undefined;
+    } catch (error) {
+      throw new ApiError(
+        503,
+        "media_unavailable",
+        `the media server could not be asked for the meeting room: ${(error as Error).message}`,
+        { headers: { "retry-after": "2" } },
+      );
     }
   }
 

@@ -13,7 +13,7 @@ import {
 import type { MeetingsConfig } from "../config.ts";
 import type { MeetingAnnouncer } from "../meeting-announcements.ts";
 import type { MeetingSeats } from "../meeting-seats.ts";
-import { findMeeting, findMember, type MeetingRow, type MemberRow } from "../meetings-store.ts";
+import { findMeetingAndMember, type MeetingRow, type MemberRow } from "../meetings-store.ts";
 import type { RoomProvisioner } from "../room-provisioner.ts";
 
 export type MeetingsRouter = OpenAPIHono<AppEnv>;
@@ -56,10 +56,7 @@ export async function meetingForMember(
   meetingId: string,
   userId: string,
 ): Promise<{ meeting: MeetingRow; member: MemberRow }> {
-  const [meeting, member] = await Promise.all([
-    findMeeting(ctx.sql, meetingId),
-    findMember(ctx.sql, meetingId, userId),
-  ]);
+  const { meeting, member } = await findMeetingAndMember(ctx.sql, meetingId, userId);
   if (!meeting || !member) throw meetingNotFound(meetingId);
   if (member.removedAt)
     throw new ApiError(403, "participant_removed", "you were removed from this meeting and cannot rejoin it");
