@@ -18,13 +18,15 @@ import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import postgres from "postgres";
 import { keygen } from "../apps/auth/src/keygen.ts";
+import { SERVICE_NAMES } from "../components/apps/service-registry.ts";
 import { entryCommand } from "../components/apps/workload-spec.ts";
 import { startPostgres } from "../test/support/postgres.ts";
 import { freePort, spawnServer, stopProcess, waitFor } from "../test/support/processes.ts";
 import { startRedis } from "../test/support/redis.ts";
 import { ensureWebBuild, startDevWebServer } from "./dev-web.ts";
 
-export const DEV_SERVICES = ["auth", "meetings", "chat"] as const;
+/** The services `npm run dev` starts: every control-plane service the stack deploys. */
+export const DEV_SERVICES = SERVICE_NAMES;
 type DevService = (typeof DEV_SERVICES)[number];
 
 const root = resolve(import.meta.dirname, "..");

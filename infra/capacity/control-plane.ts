@@ -1,7 +1,8 @@
 import type { PlannerAssumptions } from "../../catalogue/assumptions.ts";
+import type { ServiceName } from "../../components/apps/service-registry.ts";
 
 export interface ServiceReplicas {
-  service: "auth" | "meetings" | "chat";
+  service: ServiceName;
   /** What drives the load, in words, with the rate. */
   driver: string;
   coresNeeded: number;
