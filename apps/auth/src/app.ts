@@ -130,6 +130,7 @@ export function createAuthApp(deps: AuthAppDeps): ServiceApp {
       chatTicketTtlSeconds: config.chatTicketTtlSeconds,
     }),
     hasher: poolHasher(deps.hasher, hashing),
+    hashing,
     limiters,
     loginFailures,
     accessEvents: new AccessEventPublisher(redis, deps.logger, metrics.registry),

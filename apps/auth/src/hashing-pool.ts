@@ -114,6 +114,17 @@ export class HashingPool {
     }
   }
 
+  /**
+   * Refuses now when a hash asked for now would be refused: routes call it before their rate-limit and database
+   * round trips, so a storm's surplus costs almost nothing (a request let through can still be refused by run).
+   */
+  refuseIfFull(): void {
+    if (this.running >= this.concurrency && this.waiting.length >= this.queueLimit) {
+      this.rejected?.inc();
+      throw new HashingBusyError(this.retryAfterSeconds());
+    }
+  }
+
   /** Seconds until the work already admitted is done: when a retry has a fair chance of a place. */
   private retryAfterSeconds(): number {
     const backlogMs = ((this.running + this.waiting.length) * this.averageMs) / this.concurrency;

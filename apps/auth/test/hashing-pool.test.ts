@@ -140,3 +140,22 @@ describe("AUTH_HASH_CONCURRENCY and AUTH_HASH_QUEUE", () => {
     expect(problem({ AUTH_HASH_CONCURRENCY: "6", UV_THREADPOOL_SIZE: "8" })).toBe("accepted");
   });
 });
+
+describe("HashingPool.refuseIfFull", () => {
+  it("refuses exactly when run would, without taking a place", async () => {
+    const registry = new Registry();
+    const pool = new HashingPool({ concurrency: 1, queue: 1, registry });
+    const held = [heldTask(), heldTask()];
+    pool.refuseIfFull();
+    const first = pool.run(held[0]!.task);
+    pool.refuseIfFull();
+    const second = pool.run(held[1]!.task);
+    await settle();
+    expect(() => pool.refuseIfFull()).toThrow(HashingBusyError);
+    expect([pool.active, pool.queued]).toEqual([1, 1]);
+    expect(metricValue(await registry.metrics(), "gomeet_auth_hash_rejected_total")).toBe(1);
+    for (const t of held) t.finish();
+    await Promise.all([first, second]);
+    expect(() => pool.refuseIfFull()).not.toThrow();
+  });
+});

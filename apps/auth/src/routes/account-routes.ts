@@ -78,6 +78,7 @@ export function accountRoutes(ctx: AuthContext): AuthRouter {
     async (c) => {
       const account = c.get("account");
       const body = c.req.valid("json");
+      ctx.hashing.refuseIfFull();
       await ctx.limiters.loginAccount.enforce(account.email);
       const wrongPassword = () =>
         new ApiError(403, "invalid_credentials", "currentPassword does not match the account's password", {

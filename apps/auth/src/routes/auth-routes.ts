@@ -81,6 +81,7 @@ export function authRoutes(ctx: AuthContext): AuthRouter {
 
   router.openapi(routes.register, async (c) => {
     const body = c.req.valid("json");
+    ctx.hashing.refuseIfFull();
     await ctx.limiters.registerIp.enforce(clientAddress(c, ctx.config.trustProxyHops));
     const passwordHash = await ctx.hasher.hash(body.password);
     await insertUserIfAbsent(ctx.sql, {
@@ -95,6 +96,7 @@ export function authRoutes(ctx: AuthContext): AuthRouter {
     const body = c.req.valid("json");
     const email = normalizeEmail(body.email);
     const ip = clientAddress(c, ctx.config.trustProxyHops);
+    ctx.hashing.refuseIfFull();
     await ctx.limiters.loginIp.enforce(ip);
     try {
       await ctx.limiters.loginAccount.enforce(email);

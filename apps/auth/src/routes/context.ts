@@ -5,6 +5,7 @@ import type { Counter } from "prom-client";
 import type { AppVariables, RateLimiter, Sql } from "../../../shared/src/index.ts";
 import type { AccessEventPublisher } from "../access-events.ts";
 import type { AuthConfig, AuthRateLimits } from "../config.ts";
+import type { HashingPool } from "../hashing-pool.ts";
 import type { PasswordHasher } from "../passwords.ts";
 import type { TokenIssuer } from "../tokens.ts";
 import type { UserRow } from "../users.ts";
@@ -22,6 +23,8 @@ export interface AuthContext {
   config: AuthConfig;
   tokens: TokenIssuer;
   hasher: PasswordHasher;
+  /** The bound on password hashing; routes that hash refuse at once when it is full (refuseIfFull). */
+  hashing: HashingPool;
   limiters: Record<keyof AuthRateLimits, RateLimiter>;
   loginFailures: Counter<"reason">;
   /** Session ends and account disables, for the services that only see tokens. */
