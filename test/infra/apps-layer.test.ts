@@ -54,6 +54,8 @@ function standIn(key: string): string {
     return "postgresql://chat:pw@pool:25061/chat-s0,postgresql://chat:pw@pool:25061/chat-s1";
   if (key === "DATABASE_URL") return "postgresql://svc:pw@pool:25061/db?sslmode=require";
   if (key === "REDIS_URL") return "rediss://default:pw@valkey:25061";
+  if (key === "REDIS_SHARD_URLS")
+    return "rediss://default:pw@valkey-0:25061,rediss://default:pw@valkey-1:25061";
   if (key === "AUTH_SIGNING_KEYS") return '{"keys":[]}';
   return "x".repeat(40);
 }
