@@ -8,7 +8,7 @@
  * the command. Not part of the test run.
  */
 import { execFileSync } from "node:child_process";
-import { readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, totalmem } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
@@ -19,6 +19,7 @@ import { createDatabase, runMigrations } from "../../apps/shared/src/index.ts";
 import { createTestDatabase, startPostgres } from "../../test/support/postgres.ts";
 import { freePort, spawnServer, stopProcess, waitFor } from "../../test/support/processes.ts";
 import { startRedis } from "../../test/support/redis.ts";
+import { ISOLATION_MARKER } from "./results-sections.ts";
 
 const root = join(import.meta.dirname, "../..");
 const { values } = parseArgs({
@@ -264,7 +265,10 @@ ${table}
 - Refresh does no password hashing: one SHA-256, one transaction (select for update, two writes) and one EdDSA
   signature.
 `;
-    writeFileSync(values.out, report);
+    // Keep the login-isolation section bench/auth/isolation.ts writes below its marker.
+    const previous = existsSync(values.out) ? readFileSync(values.out, "utf8") : "";
+    const marker = previous.indexOf(ISOLATION_MARKER);
+    writeFileSync(values.out, report + (marker >= 0 ? `\n${previous.slice(marker)}` : ""));
     // The repository's formatter also formats Markdown (aligned tables): keep the file lint-clean.
     try {
       execFileSync(join(root, "node_modules/.bin/biome"), ["format", "--write", values.out], {

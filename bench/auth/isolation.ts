@@ -1,0 +1,235 @@
+/**
+ * Reads during a login storm: `npx tsx bench/auth/isolation.ts [--read-rate 50] [--login-rate 150] [--seconds 15]
+ * [--rounds 2] [--users 40] [--profile] [--out bench/auth/RESULTS.md]`
+ *
+ * Starts a throwaway PostgreSQL and redis-server and runs the real auth server (`apps/auth/src/server.ts`, its own
+ * process, loopback port) twice: with the hashing pool at its defaults (AUTH_HASH_CONCURRENCY = cores − 1,
+ * AUTH_HASH_QUEUE = 8 per slot) and, for comparison, "unbounded" as before the pool (every libuv thread hashing,
+ * a queue no storm fills). For each: `GET /v1/users/me` at `read-rate` per second, open loop (latency from the
+ * intended send time), first idle, then while logins arrive at `login-rate` per second, above what the hashing
+ * pool can serve; idle and storm alternate for `rounds`. With `--profile` the default server runs under
+ * `node --cpu-prof` (profile in a temporary directory outside the repository). Writes its section of RESULTS.md
+ * between two markers (results-sections.ts); bench/auth/run.ts keeps it and the hand-written notes below it.
+ * Bounded in count and time; only 127.0.0.1.
+ */
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { availableParallelism, cpus, loadavg, tmpdir, totalmem } from "node:os";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { AUTH_MIGRATIONS_DIR } from "../../apps/auth/src/migrate.ts";
+import { generateSigningKey } from "../../apps/auth/src/signing-keys.ts";
+import { createDatabase, runMigrations } from "../../apps/shared/src/index.ts";
+import { createTestDatabase, startPostgres } from "../../test/support/postgres.ts";
+import { freePort, spawnServer, stopProcess, waitFor } from "../../test/support/processes.ts";
+import { startRedis } from "../../test/support/redis.ts";
+import { largestProfile, profileMarkdown, summarizeProfile } from "../meetings/cpu-profile.ts";
+import { type LatencySummary, openLoop, statusText } from "../meetings/load-patterns.ts";
+import { ISOLATION_MARKER, ISOLATION_NOTES_MARKER } from "./results-sections.ts";
+
+const root = join(import.meta.dirname, "../..");
+const { values } = parseArgs({
+  options: {
+    "read-rate": { type: "string", default: "50" },
+    "login-rate": { type: "string", default: "150" },
+    seconds: { type: "string", default: "15" },
+    rounds: { type: "string", default: "2" },
+    users: { type: "string", default: "40" },
+    profile: { type: "boolean", default: false },
+    out: { type: "string", default: join(root, "bench/auth/RESULTS.md") },
+  },
+});
+const readRate = Number(values["read-rate"]);
+const loginRate = Number(values["login-rate"]);
+const seconds = Number(values.seconds);
+const rounds = Number(values.rounds);
+const userCount = Number(values.users);
+const load = () => (loadavg()[0] ?? 0).toFixed(2);
+const progress = (line: string) => process.stderr.write(`[auth isolation] ${line}\n`);
+const loadBefore = load();
+
+interface Row {
+  server: string;
+  phase: string;
+  reads: LatencySummary;
+  logins?: LatencySummary;
+  load: string;
+}
+
+const ARMS = [
+  { server: "bounded (defaults)", env: {} as Record<string, string>, profiled: true },
+  // The pool's bound lifted: as many hashes as libuv has threads and a queue no storm fills, as before the pool.
+  {
+    server: "unbounded (as before)",
+    env: { AUTH_HASH_CONCURRENCY: "4", AUTH_HASH_QUEUE: "100000" },
+    profiled: false,
+  },
+];
+
+const pg = await startPostgres();
+const redis = await startRedis();
+const rows: Row[] = [];
+let profileFile: string | undefined;
+try {
+  for (const arm of ARMS) {
+    const database = await createTestDatabase(pg.adminUrl, "bench_auth_isolation");
+    const migrator = createDatabase({ url: database.url, max: 1 });
+    await runMigrations(migrator.sql, AUTH_MIGRATIONS_DIR);
+    await migrator.close();
+    const port = await freePort();
+    const generous = "1000000/1m";
+    const profileDir =
+      values.profile && arm.profiled ? mkdtempSync(join(tmpdir(), "gomeet-auth-profile-")) : undefined;
+    const server = spawnServer(
+      process.execPath,
+      [
+        ...(profileDir ? ["--cpu-prof", "--cpu-prof-dir", profileDir] : []),
+        "--import",
+        "tsx",
+        "apps/auth/src/server.ts",
+      ],
+      {
+        cwd: root,
+        env: {
+          PATH: process.env.PATH,
+          PORT: String(port),
+          HOST: "127.0.0.1",
+          LOG_LEVEL: "warn",
+          SHUTDOWN_DRAIN_MS: "1000",
+          DATABASE_URL: database.url,
+          REDIS_URL: redis.url,
+          AUTH_ISSUER: "https://auth.bench.test",
+          AUTH_SIGNING_KEYS: JSON.stringify({ keys: [await generateSigningKey("EdDSA")] }),
+          AUTH_RATE_LOGIN_IP: generous,
+          AUTH_RATE_LOGIN_ACCOUNT: generous,
+          AUTH_RATE_REGISTER_IP: generous,
+          AUTH_RATE_REFRESH_IP: generous,
+          AUTH_RATE_REFRESH_ACCOUNT: generous,
+          ...arm.env,
+        },
+      },
+    );
+    const base = `http://127.0.0.1:${port}`;
+    try {
+      await waitFor(
+        "auth /healthz",
+        async () => {
+          if (server.child.exitCode !== null) throw new Error(`auth exited:\n${server.output()}`);
+          return (await fetch(`${base}/healthz`)).ok;
+        },
+        60_000,
+      );
+      const post = (path: string, body: unknown, signal?: AbortSignal) =>
+        fetch(`${base}${path}`, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify(body),
+          ...(signal ? { signal } : {}),
+        });
+      const users = Array.from({ length: userCount }, (_, i) => ({
+        email: `reader${i}@example.com`,
+        password: `bench password ${i}`,
+      }));
+      const tokens: string[] = [];
+      for (const u of users) {
+        await (await post("/v1/auth/register", { ...u, displayName: u.email })).arrayBuffer();
+        const res = await post("/v1/auth/login", u);
+        tokens.push(((await res.json()) as { accessToken: string }).accessToken);
+      }
+      const readMe = async (i: number, signal: AbortSignal) => {
+        const res = await fetch(`${base}/v1/users/me`, {
+          headers: { authorization: `Bearer ${tokens[i % tokens.length]}` },
+          signal,
+        });
+        await res.arrayBuffer();
+        return res.status;
+      };
+      const login = async (i: number, signal: AbortSignal) => {
+        const res = await post("/v1/auth/login", users[i % users.length], signal);
+        await res.arrayBuffer();
+        return res.status;
+      };
+      progress(`${arm.server}: warming up`);
+      await openLoop({ rate: readRate, count: readRate * 2, send: readMe });
+      for (let r = 1; r <= rounds; r++) {
+        progress(`${arm.server}: round ${r}, idle reads`);
+        const idle = await openLoop({ rate: readRate, count: readRate * seconds, send: readMe });
+        rows.push({ server: arm.server, phase: `idle, round ${r}`, reads: idle, load: load() });
+        progress(`${arm.server}: round ${r}, reads during ${loginRate} logins/s`);
+        const [reads, logins] = await Promise.all([
+          openLoop({ rate: readRate, count: readRate * seconds, send: readMe }),
+          openLoop({ rate: loginRate, count: loginRate * seconds, send: login }),
+        ]);
+        rows.push({ server: arm.server, phase: `login storm, round ${r}`, reads, logins, load: load() });
+      }
+    } finally {
+      await stopProcess(server.child, 15_000);
+      await database.drop();
+    }
+    if (profileDir) profileFile = largestProfile(profileDir);
+  }
+} finally {
+  await redis.stop();
+  await pg.stop();
+}
+
+const f = (n: number) => n.toFixed(1);
+/** A percentile of reads, averaged over every round of one server and phase kind. */
+const readsOf = (server: string, phase: string, pick: (s: LatencySummary) => number) => {
+  const of = rows.filter((r) => r.server === server && r.phase.startsWith(phase));
+  return of.reduce((sum, r) => sum + pick(r.reads), 0) / Math.max(1, of.length);
+};
+const ratioLines = ARMS.map(({ server }) => {
+  const [idle, storm] = ["idle", "login storm"].map((phase) => readsOf(server, phase, (s) => s.p99)) as [
+    number,
+    number,
+  ];
+  const [idle50, storm50] = ["idle", "login storm"].map((phase) => readsOf(server, phase, (s) => s.p50)) as [
+    number,
+    number,
+  ];
+  return `- ${server}: \`GET /v1/users/me\` p99 idle ${f(idle)} ms, during the login storm ${f(storm)} ms: **${(storm / Math.max(0.001, idle)).toFixed(2)}× idle** (target ≤ 1.2×; mean of the rounds' p99); p50 ${f(idle50)} → ${f(storm50)} ms.`;
+});
+const command = `npx tsx bench/auth/isolation.ts --read-rate ${readRate} --login-rate ${loginRate} --seconds ${seconds} --rounds ${rounds} --users ${userCount}${values.profile ? " --profile" : ""}`;
+const section = [
+  ISOLATION_MARKER,
+  "",
+  "## Reads during a login storm (login isolation)",
+  "",
+  "Written by `bench/auth/isolation.ts` (this section only).",
+  "",
+  `- Command: \`${command}\``,
+  `- Date: ${new Date().toISOString()}`,
+  `- Machine: \`nproc\` = ${execFileSync("nproc").toString().trim()} (os.availableParallelism() = ${availableParallelism()}), ${cpus()[0]?.model ?? "unknown CPU"}, ${Math.round(totalmem() / 2 ** 30)} GiB RAM; node ${process.version}`,
+  `- Load average (1 min) before: ${loadBefore}, after: ${load()}; per phase in the table (other work shared the cores when well above 0).`,
+  "- Setup: the real auth server as its own process with PostgreSQL 15 (throwaway) and redis-server on the same machine; the load generator (this script) shares the cores. Reads and logins are open loop: each latency counts from the intended send time.",
+  `- Reads: \`GET /v1/users/me\` at ${readRate}/s for ${seconds} s per phase. Storm: logins at ${loginRate}/s (above one server's hashing capacity here) for the same ${seconds} s. Idle and storm alternate, ${rounds} rounds per server.`,
+  "",
+  "| server | phase | reads | read statuses | read p50 ms | read p90 ms | read p99 ms | read max ms | logins | login statuses | login p99 ms | load avg 1 min after |",
+  "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+  ...rows.map(
+    (r) =>
+      `| ${r.server} | ${r.phase} | ${r.reads.requests} | ${statusText(r.reads.statuses)} | ${f(r.reads.p50)} | ${f(r.reads.p90)} | ${f(r.reads.p99)} | ${f(r.reads.max)} | ${r.logins?.requests ?? "—"} | ${r.logins ? statusText(r.logins.statuses) : "—"} | ${r.logins ? f(r.logins.p99) : "—"} | ${r.load} |`,
+  ),
+  "",
+  ...ratioLines,
+  ...(profileFile
+    ? [
+        "",
+        "Profile of the bounded server over the whole run (`node --cpu-prof`):",
+        "",
+        ...profileMarkdown(summarizeProfile(profileFile, 12)),
+      ]
+    : []),
+  "",
+].join("\n");
+const previous = existsSync(values.out) ? readFileSync(values.out, "utf8") : "";
+const marker = previous.indexOf(ISOLATION_MARKER);
+const above =
+  marker >= 0 ? previous.slice(0, marker) : previous.length > 0 ? `${previous.trimEnd()}\n\n` : "";
+const notesAt = previous.indexOf(ISOLATION_NOTES_MARKER);
+const notes = notesAt >= 0 ? `\n${previous.slice(notesAt)}` : "";
+writeFileSync(values.out, above + section + notes);
+process.stdout.write(section);
+if (profileFile) progress(`profile kept at ${profileFile} (outside the repository)`);
+process.exit(0);
