@@ -35,6 +35,21 @@ export async function openSocket(url: string): Promise<WebSocket> {
   return socket;
 }
 
+/**
+ * A 503 is chat saying a dependency (membership, Redis) did not answer in time — on a starved machine, while
+ * thousands of sockets open. Like a client, try again after a pause, a few times, with a fresh ticket.
+ */
+async function openWithRetry(target: Target, meetingId: string): Promise<WebSocket> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await openSocket(await target.socketUrl(meetingId, randomUUID()));
+    } catch (error) {
+      if (attempt >= 5 || !String(error).includes("503")) throw error;
+      await new Promise((r) => setTimeout(r, 250 * attempt));
+    }
+  }
+}
+
 /** Opens `size` sockets in each meeting, 50 at a time, and returns them grouped by meeting. */
 export async function connectMeetings(
   target: Target,
@@ -50,7 +65,7 @@ export async function connectMeetings(
   for (let i = 0; i < jobs.length; i += 50) {
     await Promise.all(
       jobs.slice(i, i + 50).map(async ({ meetingId, group }) => {
-        const socket = await openSocket(await target.socketUrl(meetingId, randomUUID()));
+        const socket = await openWithRetry(target, meetingId);
         groups[group]!.push(new Participant(socket, onEvent));
       }),
     );

@@ -11,7 +11,7 @@
  * Everything binds 127.0.0.1. PostgreSQL runs with fsync on unless `--fsync off`.
  */
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
@@ -214,8 +214,19 @@ async function main() {
     memoryNotes: fitted.flatMap((f) => (f.note ? [f.note] : [])),
     profiles,
   });
-  writeFileSync(values.out ?? join(root, "bench/chat/RESULTS.md"), text);
+  const out = values.out ?? join(root, "bench/chat/RESULTS.md");
+  writeFileSync(out, text + keptReading(out));
   process.stdout.write(text);
+}
+
+/** The hand-written reading below READING_MARKER in the previous file survives a rerun (to be updated by hand). */
+export const READING_MARKER = "<!-- Reading: written by hand, kept by run.ts across reruns -->";
+
+function keptReading(out: string): string {
+  if (!existsSync(out)) return "";
+  const previous = readFileSync(out, "utf8");
+  const at = previous.indexOf(READING_MARKER);
+  return at < 0 ? "" : `\n${previous.slice(at)}`;
 }
 
 function commandLine(): string {
