@@ -3,9 +3,9 @@ import {
   baseEnvSchema,
   intVar,
   parseEnv,
-  parseRedisShardUrls,
   type RateLimitRule,
   rateLimitVar,
+  redisShardUrlsVar,
   urlVar,
 } from "../../shared/src/index.ts";
 
@@ -58,21 +58,7 @@ export const chatEnvSchema = baseEnvSchema.extend({
   DATABASE_POOL_MAX: intVar(10),
   REDIS_URL: urlVar(["redis:", "rediss:"]),
   /** The app keyspace's Valkey shards in shard order; absent means one shard, REDIS_URL. */
-  REDIS_SHARD_URLS: z
-    .string()
-    .optional()
-    .transform((text, ctx) => {
-      if (text === undefined) return undefined;
-      try {
-        return parseRedisShardUrls(text, "REDIS_SHARD_URLS");
-      } catch (error) {
-        ctx.addIssue({
-          code: "custom",
-          message: (error as Error).message.replace(/^REDIS_SHARD_URLS: /, ""),
-        });
-        return z.NEVER;
-      }
-    }),
+  REDIS_SHARD_URLS: redisShardUrlsVar,
   AUTH_JWKS_URL: urlVar(["https:", "http:"]),
   AUTH_ISSUER: urlVar(["https:", "http:"]),
   AUTH_AUDIENCE: z.string().min(1).default("gomeet"),

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { baseEnvSchema, intVar, parseEnv, parseRedisShardUrls, urlVar } from "../../shared/src/index.ts";
+import { baseEnvSchema, intVar, parseEnv, redisShardUrlsVar, urlVar } from "../../shared/src/index.ts";
 import { VISIBLE_TILE_LIMIT } from "./client-settings.ts";
 
 const maxInt = (fallback: number, min: number, max: number) =>
@@ -11,21 +11,7 @@ export const meetingsEnvSchema = baseEnvSchema.extend({
   DATABASE_POOL_MAX: intVar(10),
   REDIS_URL: urlVar(["redis:", "rediss:"]),
   /** The app keyspace's Valkey shards in shard order (docs/data.md); absent means one shard, REDIS_URL. */
-  REDIS_SHARD_URLS: z
-    .string()
-    .optional()
-    .transform((text, ctx) => {
-      if (text === undefined) return undefined;
-      try {
-        return parseRedisShardUrls(text, "REDIS_SHARD_URLS");
-      } catch (error) {
-        ctx.addIssue({
-          code: "custom",
-          message: (error as Error).message.replace(/^REDIS_SHARD_URLS: /, ""),
-        });
-        return z.NEVER;
-      }
-    }),
+  REDIS_SHARD_URLS: redisShardUrlsVar,
   AUTH_JWKS_URL: urlVar(["https:", "http:"]),
   AUTH_ISSUER: urlVar(["https:", "http:"]),
   AUTH_AUDIENCE: z.string().min(1).default("gomeet"),

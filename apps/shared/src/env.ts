@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { corsOriginVar } from "./cors.ts";
 import { parseRateLimitRule } from "./rate-limit.ts";
+import { parseRedisShardUrls } from "./redis-shards.ts";
 
 /** Thrown when the environment does not satisfy a service's schema; the message names every bad variable. */
 export class EnvError extends Error {
@@ -73,6 +74,23 @@ export const urlVar = (protocols: readonly string[]) =>
     },
     { error: `expected a URL with scheme ${protocols.map((p) => p.replace(/:$/, "")).join(" or ")}` },
   );
+
+/**
+ * `REDIS_SHARD_URLS`: the app keyspace's Valkey shards in shard order (docs/data.md); absent means one shard,
+ * REDIS_URL. The parser's own message (which names the variable) becomes the issue under that variable.
+ */
+export const redisShardUrlsVar = z
+  .string()
+  .optional()
+  .transform((text, ctx) => {
+    if (text === undefined) return undefined;
+    try {
+      return parseRedisShardUrls(text, "REDIS_SHARD_URLS");
+    } catch (error) {
+      ctx.addIssue({ code: "custom", message: (error as Error).message.replace(/^REDIS_SHARD_URLS: /, "") });
+      return z.NEVER;
+    }
+  });
 
 export const logLevelVar = z
   .enum(["debug", "info", "warn", "error"], { error: "expected debug, info, warn or error" })

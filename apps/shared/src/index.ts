@@ -40,6 +40,7 @@ export {
   parseEnv,
   portVar,
   rateLimitVar,
+  redisShardUrlsVar,
   urlVar,
 } from "./env.ts";
 export { appendEvent, StreamFollower, type StreamFollowerOptions } from "./event-stream.ts";

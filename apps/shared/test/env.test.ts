@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { baseEnvSchema, EnvError, parseEnv, urlVar } from "../src/index.ts";
+import { baseEnvSchema, EnvError, parseEnv, redisShardUrlsVar, urlVar } from "../src/index.ts";
 
 const schema = baseEnvSchema.extend({
   DATABASE_URL: urlVar(["postgres:"]),
@@ -64,5 +64,34 @@ describe("parseEnv", () => {
 
   it("says when a required variable is not set", () => {
     expect(problems({ API_SECRET: "s".repeat(32) })).toEqual(["DATABASE_URL: is required, it is not set"]);
+  });
+});
+
+describe("redisShardUrlsVar", () => {
+  const shards = baseEnvSchema.extend({ REDIS_SHARD_URLS: redisShardUrlsVar });
+
+  it("is optional and reads a comma-separated list in shard order", () => {
+    expect(parseEnv(shards, {}).REDIS_SHARD_URLS).toBeUndefined();
+    expect(
+      parseEnv(shards, { REDIS_SHARD_URLS: "redis://a:6379, rediss://b:6380" }).REDIS_SHARD_URLS,
+    ).toEqual(["redis://a:6379", "rediss://b:6380"]);
+  });
+
+  it("names the variable and the rule, without echoing the URLs (they carry passwords)", () => {
+    let error: unknown;
+    try {
+      parseEnv(
+        shards,
+        { REDIS_SHARD_URLS: "redis://:pw@a:6379,http://:pw@b" },
+        { secrets: ["REDIS_SHARD_URLS"] },
+      );
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(EnvError);
+    const listed = (error as EnvError).problems;
+    expect(listed).toHaveLength(1);
+    expect(listed[0]).toMatch(/^REDIS_SHARD_URLS: entry 2 of 2 must use redis: or rediss:, got http:/);
+    expect(listed.join("\n")).not.toContain("pw");
   });
 });
