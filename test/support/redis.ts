@@ -6,6 +6,8 @@ import { findExecutable, freePort, spawnServer, stopProcess, waitFor } from "./p
 
 export interface RedisServer {
   url: string;
+  /** The loopback port; pass it to startRedis again to bring a stopped server back where clients expect it. */
+  port: number;
   stop(): Promise<void>;
 }
 
@@ -14,7 +16,7 @@ export interface RedisServer {
  * The flags are redis.conf directives given on the command line ("Redis configuration",
  * https://redis.io/docs/latest/operate/oss_and_stack/management/config/).
  */
-export async function startRedis(): Promise<RedisServer> {
+export async function startRedis(options: { port?: number } = {}): Promise<RedisServer> {
   const binary = findExecutable("redis-server", ["/usr/bin", "/usr/local/bin"]);
   if (!binary) {
     throw new Error(
@@ -22,7 +24,7 @@ export async function startRedis(): Promise<RedisServer> {
     );
   }
   const dir = mkdtempSync(join(tmpdir(), "gomeet-redis-"));
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   const server = spawnServer(binary, [
     "--port",
     String(port),
@@ -58,6 +60,7 @@ export async function startRedis(): Promise<RedisServer> {
   }
   return {
     url,
+    port,
     async stop() {
       await stopProcess(server.child);
       rmSync(dir, { recursive: true, force: true });
@@ -71,6 +74,7 @@ export async function startRedis(): Promise<RedisServer> {
  */
 export async function useTestRedis(): Promise<RedisServer> {
   const external = process.env.REDIS_URL;
-  if (external) return { url: external, stop: async () => undefined };
+  if (external)
+    return { url: external, port: Number(new URL(external).port || 6379), stop: async () => undefined };
   return await startRedis();
 }

@@ -1,16 +1,6 @@
-import type { ChildProcess } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join as joinPath } from "node:path";
-import { Redis } from "ioredis";
 import { afterAll, beforeAll, expect, inject, it } from "vitest";
-import {
-  findExecutable,
-  freePort,
-  spawnServer,
-  stopProcess,
-  waitFor,
-} from "../../../test/support/processes.ts";
+import { waitFor } from "../../../test/support/processes.ts";
+import { type RedisServer, startRedis } from "../../../test/support/redis.ts";
 import { shardIndex } from "../../shared/src/index.ts";
 import { readMeetingsEnv } from "../src/config.ts";
 import { mainRoomName } from "../src/meetings-store.ts";
@@ -21,41 +11,7 @@ import { type MeetingsHarness, scheduleMeeting, startMeetingsHarness, type User 
  * REDIS_URL is shard 0 in the stack; shard 1 is started here so it can be stopped and started on its port):
  * every key of a meeting on its shard only, and a stopped shard refuses only its meetings' joins, with 503.
  */
-const binary = findExecutable("redis-server", ["/usr/bin", "/usr/local/bin"]);
-const second = { port: 0, dir: "", child: undefined as ChildProcess | undefined };
-
-async function startSecond(): Promise<void> {
-  if (!binary)
-    throw new Error("redis-server not found: apt-get install redis-server (scripts/install-test-deps.sh)");
-  const server = spawnServer(binary, [
-    "--port",
-    String(second.port),
-    "--bind",
-    "127.0.0.1",
-    "--save",
-    "",
-    "--appendonly",
-    "no",
-    "--dir",
-    second.dir,
-  ]);
-  second.child = server.child;
-  await waitFor(`redis-server on ${second.port}`, async () => {
-    if (server.child.exitCode !== null) throw new Error(`redis-server exited:\n${server.output()}`);
-    const probe = new Redis(second.port, "127.0.0.1", {
-      lazyConnect: true,
-      maxRetriesPerRequest: 0,
-      retryStrategy: () => null,
-    });
-    probe.on("error", () => undefined);
-    try {
-      await probe.connect();
-      return (await probe.ping()) === "PONG";
-    } finally {
-      probe.disconnect();
-    }
-  });
-}
+let second: RedisServer;
 
 let h: MeetingsHarness;
 let host: User;
@@ -63,12 +19,10 @@ let host: User;
 const byShard: [string[], string[]] = [[], []];
 
 beforeAll(async () => {
-  second.port = await freePort();
-  second.dir = mkdtempSync(joinPath(tmpdir(), "gomeet-meetings-shard-"));
-  await startSecond();
+  second = await startRedis();
   h = await startMeetingsHarness(inject("postgresAdminUrl"), "meetings_shards", {
     liveKitNodes: 1,
-    extraShardUrls: [`redis://127.0.0.1:${second.port}`],
+    extraShardUrls: [second.url],
   });
   host = await h.user();
   // Meeting ids are random UUIDs: schedule until both shards hold three (bounded; each shard is 1/2 likely).
@@ -79,8 +33,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await h?.stop();
-  if (second.child) await stopProcess(second.child);
-  rmSync(second.dir, { recursive: true, force: true });
+  await second?.stop();
 });
 
 const join = (meetingId: string) =>
@@ -108,7 +61,7 @@ it("puts every key of a meeting on the shard its id hashes to, and none on the o
 });
 
 it("a stopped shard refuses only its meetings' joins, with 503 and Retry-After, and they work again once it is back", async () => {
-  await stopProcess(second.child!);
+  await second.stop();
   await waitFor("the shard client to notice", async () => h.shards.clients[1]!.status !== "ready", 10_000);
   for (const id of byShard[1]) {
     const res = await join(id);
@@ -124,7 +77,7 @@ it("a stopped shard refuses only its meetings' joins, with 503 and Retry-After, 
     expect(await h.shards.clients[0]!.zcard(`gomeet:meetings:seats:{${id}}`)).toBe(1);
   }
 
-  await startSecond();
+  second = await startRedis({ port: second.port });
   await waitFor("the shard client to reconnect", async () => h.shards.clients[1]!.status === "ready", 15_000);
   for (const id of byShard[1]) {
     expect((await join(id)).status).toBe(200);

@@ -1,16 +1,6 @@
-import type { ChildProcess } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  findExecutable,
-  freePort,
-  spawnServer,
-  stopProcess,
-  waitFor,
-} from "../../../test/support/processes.ts";
+import { waitFor } from "../../../test/support/processes.ts";
+import { type RedisServer, startRedis } from "../../../test/support/redis.ts";
 import { createRedis, redisReady } from "../src/redis.ts";
 import { fnv1a32, parseRedisShardUrls, RedisShards, shardIndex } from "../src/redis-shards.ts";
 
@@ -18,48 +8,8 @@ import { fnv1a32, parseRedisShardUrls, RedisShards, shardIndex } from "../src/re
  * The meeting-id partitioning against three real redis-servers: meetings spread over all three, every key of a
  * meeting sits on one shard, and losing one server affects only its meetings until it is back.
  */
-interface Shard {
-  port: number;
-  dir: string;
-  child?: ChildProcess;
-}
-
-const binary = findExecutable("redis-server", ["/usr/bin", "/usr/local/bin"]);
-const shards: Shard[] = [];
+const shards: RedisServer[] = [];
 let router: RedisShards;
-
-async function start(shard: Shard): Promise<void> {
-  if (!binary)
-    throw new Error("redis-server not found: apt-get install redis-server (scripts/install-test-deps.sh)");
-  const server = spawnServer(binary, [
-    "--port",
-    String(shard.port),
-    "--bind",
-    "127.0.0.1",
-    "--save",
-    "",
-    "--appendonly",
-    "no",
-    "--dir",
-    shard.dir,
-  ]);
-  shard.child = server.child;
-  await waitFor(`redis-server on ${shard.port}`, async () => {
-    if (server.child.exitCode !== null) throw new Error(`redis-server exited:\n${server.output()}`);
-    const probe = new Redis(shard.port, "127.0.0.1", {
-      lazyConnect: true,
-      maxRetriesPerRequest: 0,
-      retryStrategy: () => null,
-    });
-    probe.on("error", () => undefined);
-    try {
-      await probe.connect();
-      return (await probe.ping()) === "PONG";
-    } finally {
-      probe.disconnect();
-    }
-  });
-}
 
 /** Every key a meeting uses, written through the router the way the services address them. */
 async function writeMeeting(meetingId: string): Promise<void> {
@@ -74,13 +24,9 @@ async function writeMeeting(meetingId: string): Promise<void> {
 }
 
 beforeAll(async () => {
-  for (let i = 0; i < 3; i++) {
-    const shard = { port: await freePort(), dir: mkdtempSync(join(tmpdir(), `gomeet-shard-${i}-`)) };
-    shards.push(shard);
-    await start(shard);
-  }
+  for (let i = 0; i < 3; i++) shards.push(await startRedis());
   router = RedisShards.connect(
-    shards.map((s) => `redis://127.0.0.1:${s.port}`),
+    shards.map((s) => s.url),
     (url, shard) => createRedis({ url, connectionName: `gomeet-test-shard-${shard}` }),
   );
   await Promise.all(router.clients.map((c) => redisReady(c)));
@@ -88,10 +34,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await router?.close();
-  for (const s of shards) {
-    if (s.child) await stopProcess(s.child);
-    rmSync(s.dir, { recursive: true, force: true });
-  }
+  for (const s of shards) await s.stop();
 });
 
 const meetings = Array.from({ length: 300 }, (_, i) => `m-${(i * 7919).toString(36)}-${i}`);
@@ -134,8 +77,8 @@ describe("partitioning by meeting id", () => {
 
   it("losing one server fails only its meetings, which work again when it returns", async () => {
     const down = 1;
-    const downShard = shards[down] as Shard;
-    await stopProcess(downShard.child as ChildProcess);
+    const downShard = shards[down] as RedisServer;
+    await downShard.stop();
     const results = await Promise.all(
       meetings.map(async (m) => {
         try {
@@ -148,7 +91,7 @@ describe("partitioning by meeting id", () => {
     );
     for (const { m, ok } of results) expect(ok, m).toBe(shardIndex(m, 3) !== down);
 
-    await start(downShard);
+    shards[down] = await startRedis({ port: downShard.port });
     await waitFor(
       "the router's client to reconnect",
       async () => router.clients[down]?.status === "ready",
