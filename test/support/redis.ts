@@ -11,19 +11,34 @@ export interface RedisServer {
   stop(): Promise<void>;
 }
 
+/** RDB snapshots into a directory the caller owns: `stop()` leaves it, so a server started on it again loads the dump. */
+export interface RedisRdb {
+  dir: string;
+  /**
+   * redis.conf `save` points, "<seconds> <changes>". The default "600 1" is what managed Valkey's `rdb` setting
+   * does ("RDB dumps each 10 minutes if any key is changed": Pulumi DatabaseValkeyConfig, `persistence`,
+   * https://www.pulumi.com/registry/packages/digitalocean/api-docs/databasevalkeyconfig/). With any save point
+   * set, a SIGTERM (`stop()`) makes the server write the dump before it exits (Valkey "Signal handling",
+   * https://valkey.io/topics/signals; Redis behaves the same).
+   */
+  save?: string;
+  dbfilename?: string;
+}
+
 /**
- * Starts a throwaway redis-server (Debian package) on a free loopback port with persistence off.
- * The flags are redis.conf directives given on the command line ("Redis configuration",
+ * Starts a throwaway redis-server (Debian package) on a free loopback port, with persistence off unless `rdb`
+ * is given. The flags are redis.conf directives given on the command line ("Redis configuration",
  * https://redis.io/docs/latest/operate/oss_and_stack/management/config/).
  */
-export async function startRedis(options: { port?: number } = {}): Promise<RedisServer> {
+export async function startRedis(options: { port?: number; rdb?: RedisRdb } = {}): Promise<RedisServer> {
   const binary = findExecutable("redis-server", ["/usr/bin", "/usr/local/bin"]);
   if (!binary) {
     throw new Error(
       "redis-server not found: install it with `apt-get install redis-server` or set REDIS_URL",
     );
   }
-  const dir = mkdtempSync(join(tmpdir(), "gomeet-redis-"));
+  const { rdb } = options;
+  const dir = rdb?.dir ?? mkdtempSync(join(tmpdir(), "gomeet-redis-"));
   const port = options.port ?? (await freePort());
   const server = spawnServer(binary, [
     "--port",
@@ -31,12 +46,16 @@ export async function startRedis(options: { port?: number } = {}): Promise<Redis
     "--bind",
     "127.0.0.1",
     "--save",
-    "",
+    rdb ? (rdb.save ?? "600 1") : "",
     "--appendonly",
     "no",
     "--dir",
     dir,
+    ...(rdb?.dbfilename ? ["--dbfilename", rdb.dbfilename] : []),
   ]);
+  const removeDir = () => {
+    if (!rdb) rmSync(dir, { recursive: true, force: true });
+  };
   const url = `redis://127.0.0.1:${port}`;
   try {
     await waitFor("redis-server to answer PING", async () => {
@@ -56,6 +75,7 @@ export async function startRedis(options: { port?: number } = {}): Promise<Redis
     });
   } catch (error) {
     await stopProcess(server.child);
+    removeDir();
     throw error;
   }
   return {
@@ -63,7 +83,7 @@ export async function startRedis(options: { port?: number } = {}): Promise<Redis
     port,
     async stop() {
       await stopProcess(server.child);
-      rmSync(dir, { recursive: true, force: true });
+      removeDir();
     },
   };
 }
