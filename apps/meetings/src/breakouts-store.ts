@@ -102,12 +102,20 @@ export async function assignBalanced(sql: Queryable, meetingId: string): Promise
   await assignManually(sql, meetingId, plan);
 }
 
+/**
+ * The member's breakout room while the rooms are open, else undefined. The meeting row is read FOR SHARE: a join
+ * that overlaps a close waits for it and PostgreSQL then re-checks `breakouts_open` on the row the close committed,
+ * so a client sent back to the main room is never handed the breakout room being deleted (nor recreates it).
+ */
 export async function breakoutOf(
   sql: Queryable,
   meetingId: string,
   userId: string,
 ): Promise<number | undefined> {
   const [row] = await sql<{ number: number }[]>`
-    select number from breakout_assignments where meeting_id = ${meetingId} and user_id = ${userId}`;
+    select a.number from meetings m
+    join breakout_assignments a on a.meeting_id = m.id and a.user_id = ${userId}
+    where m.id = ${meetingId} and m.breakouts_open
+    for share of m`;
   return row?.number;
 }

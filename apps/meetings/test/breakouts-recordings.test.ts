@@ -158,6 +158,61 @@ describe("breakout rooms", () => {
     expect(await join(m.id, people[0]!)).toMatchObject({ room: `meeting-${m.id}`, breakoutRoom: null });
     await hostRoom.disconnect();
   });
+
+  it("a member who joins the moment the opening is announced gets their breakout room", async () => {
+    const m = await scheduleMeeting(h, host, { capacity: 10 });
+    const guest = await h.user();
+    await addMember(h, m.id, host, guest);
+    await join(m.id, host);
+    expect((await post(`/v1/meetings/${m.id}/breakouts`, host, { count: 1 })).status).toBe(201);
+    const assigned = await h.request(`/v1/meetings/${m.id}/breakouts/assignments`, {
+      method: "PUT",
+      user: host,
+      json: { mode: "balanced" },
+    });
+    expect(assigned.status).toBe(200);
+    // What a browser does on "breakouts_opened": ask /join for its room at once. Doing it inside sendData makes
+    // the race deterministic: the join runs before the announcement returns.
+    const rooms = h.service.context.rooms;
+    const sendData = rooms.sendData.bind(rooms);
+    const joinsOnAnnouncement: { room: string; breakoutRoom: number | null }[] = [];
+    rooms.sendData = async (...args: Parameters<typeof rooms.sendData>) => {
+      const [, payload] = args;
+      if (JSON.parse(new TextDecoder().decode(payload)).type === "breakouts_opened")
+        joinsOnAnnouncement.push(await join(m.id, guest));
+      return sendData(...args);
+    };
+    try {
+      expect((await post(`/v1/meetings/${m.id}/breakouts/open`, host)).status).toBe(200);
+    } finally {
+      rooms.sendData = sendData;
+    }
+    expect(joinsOnAnnouncement).toEqual([
+      expect.objectContaining({ room: `meeting-${m.id}-b1`, breakoutRoom: 1 }),
+    ]);
+
+    // Closing: the announcement goes out while the close still holds the meeting's lock, and a join started then
+    // must come back with the main room, not the breakout room being deleted. The join is not awaited here (it
+    // waits for the close), and the announcement is held back a moment so the join runs while the close is open.
+    const joinsOnClose: Promise<{ room: string; breakoutRoom: number | null }>[] = [];
+    rooms.sendData = async (...args: Parameters<typeof rooms.sendData>) => {
+      const [, payload] = args;
+      if (JSON.parse(new TextDecoder().decode(payload)).type === "breakouts_closed") {
+        joinsOnClose.push(join(m.id, guest));
+        await new Promise((resolve) => setTimeout(resolve, 300));
+      }
+      return sendData(...args);
+    };
+    try {
+      expect((await post(`/v1/meetings/${m.id}/breakouts/close`, host)).status).toBe(200);
+    } finally {
+      rooms.sendData = sendData;
+    }
+    expect(await Promise.all(joinsOnClose)).toEqual([
+      expect.objectContaining({ room: `meeting-${m.id}`, breakoutRoom: null }),
+    ]);
+    expect(await rooms.listRooms([`meeting-${m.id}-b1`])).toEqual([]);
+  });
 });
 
 describe("recordings", () => {

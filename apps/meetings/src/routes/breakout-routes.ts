@@ -158,6 +158,7 @@ export function breakoutRoutes(ctx: MeetingsContext): MeetingsRouter {
       responses: {
         200: response,
         ...problems,
+        502: problemResponseSpec("the rooms are open but LiveKit refused the announcement to the main room"),
         503: problemResponseSpec("the media server could not create a room"),
       },
     }),
@@ -172,12 +173,22 @@ export function breakoutRoutes(ctx: MeetingsContext): MeetingsRouter {
         for (const room of rooms)
           await ctx.provisioner.ensureRoom(room.roomName, meeting.capacity, { meetingId: id });
         await tx`update meetings set breakouts_open = true, updated_at = now() where id = ${id}`;
-        await send(mainRoomName(id), {
-          type: "breakouts_opened",
-          rooms: rooms.map((r) => ({ number: r.number, name: r.name, members: r.members })),
-        });
         return await view(id, tx);
       });
+      // Announced only after the commit: a client that hears it asks /join for its room at once, and /join reads
+      // the meeting without waiting for this lock, so before the commit it would still hand out the main room.
+      try {
+        await send(mainRoomName(id), {
+          type: "breakouts_opened",
+          rooms: opened.rooms.map((r) => ({ number: r.number, name: r.name, members: r.members })),
+        });
+      } catch (error) {
+        throw new ApiError(
+          502,
+          "breakouts_not_announced",
+          `the breakout rooms are open but the main room could not be told (${(error as Error).message}); close and open them again`,
+        );
+      }
       return c.json(opened, 200);
     },
   );
