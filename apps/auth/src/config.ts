@@ -35,9 +35,6 @@ export interface AuthConfig {
   hashing: { concurrency: number; queue: number };
 }
 
-/** libuv's thread pool size when UV_THREADPOOL_SIZE is unset (Node.js docs, "UV_THREADPOOL_SIZE"). */
-const LIBUV_DEFAULT_THREADS = 4;
-
 /** An integer variable without a fixed default (the default is computed from others or the machine). */
 const optionalInt = (min: number, max: number) =>
   z.coerce
@@ -77,9 +74,16 @@ export const authEnvSchema = baseEnvSchema
     AUTH_ARGON2_PARALLELISM: intVar(1, 1),
     AUTH_HASH_CONCURRENCY: optionalInt(1, 1024),
     AUTH_HASH_QUEUE: optionalInt(0, 100_000),
-    UV_THREADPOOL_SIZE: intVar(LIBUV_DEFAULT_THREADS, 1).pipe(
-      z.number().max(1024, { error: "expected at most 1024 (libuv's limit)" }),
-    ),
+    /**
+     * Nice value of the password hashing threads (hashing-worker.ts): 19, the lowest priority, lets the event loop
+     * have a core whenever both want one. Only lowering is allowed: below the process's own value needs privileges.
+     */
+    AUTH_HASH_NICE: z.coerce
+      .number({ error: "expected a number" })
+      .int({ error: "expected an integer" })
+      .min(0, { error: "expected an integer from 0 to 19" })
+      .max(19, { error: "expected an integer from 0 to 19" })
+      .default(19),
   })
   .superRefine((env, ctx) => {
     if (env.AUTH_REFRESH_IDLE_SECONDS > env.AUTH_REFRESH_ABSOLUTE_SECONDS) {
@@ -96,13 +100,6 @@ export const authEnvSchema = baseEnvSchema
     });
     if (argon2Problem)
       ctx.addIssue({ code: "custom", path: ["AUTH_ARGON2_MEMORY_KIB"], message: argon2Problem });
-    // More slots than libuv has threads would only queue inside libuv, unbounded and invisible.
-    if (env.AUTH_HASH_CONCURRENCY !== undefined && env.AUTH_HASH_CONCURRENCY > env.UV_THREADPOOL_SIZE)
-      ctx.addIssue({
-        code: "custom",
-        path: ["AUTH_HASH_CONCURRENCY"],
-        message: `expected at most UV_THREADPOOL_SIZE (${env.UV_THREADPOOL_SIZE}), the threads that run the hashes; raise UV_THREADPOOL_SIZE first`,
-      });
   });
 
 export const AUTH_SECRET_VARS = ["DATABASE_URL", "REDIS_URL", "AUTH_SIGNING_KEYS"] as const;
@@ -113,10 +110,9 @@ export function readAuthEnv(env: Record<string, string | undefined>): AuthEnv {
   return parseEnv(authEnvSchema, env, { secrets: AUTH_SECRET_VARS });
 }
 
-/** AUTH_HASH_CONCURRENCY, or one core less than the process may use, within libuv's threads. */
+/** AUTH_HASH_CONCURRENCY, or one core less than the process may use (one hashing thread per slot). */
 export function hashingFromEnv(env: AuthEnv, cores?: number): AuthConfig["hashing"] {
-  const concurrency =
-    env.AUTH_HASH_CONCURRENCY ?? Math.min(defaultHashConcurrency(cores), env.UV_THREADPOOL_SIZE);
+  const concurrency = env.AUTH_HASH_CONCURRENCY ?? defaultHashConcurrency(cores);
   return { concurrency, queue: env.AUTH_HASH_QUEUE ?? concurrency * DEFAULT_QUEUE_PER_SLOT };
 }
 

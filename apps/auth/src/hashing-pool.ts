@@ -4,10 +4,10 @@ import { ApiError } from "../../shared/src/index.ts";
 import type { PasswordHasher } from "./passwords.ts";
 
 /**
- * Password hashes run on libuv's thread pool (`@node-rs/argon2` is an async N-API task), whose default size is
- * 4 whatever the machine has: unbounded, a login storm occupies every core with argon2 and queues without limit,
- * so requests that hash nothing (token refresh, `GET /v1/users/me`) wait behind it. The pool keeps hashing to
- * `concurrency` cores, lets at most `queue` more wait, and refuses the rest at once with 503 and Retry-After.
+ * Unbounded, a login storm occupies every core with argon2 and queues without limit, so requests that hash
+ * nothing (token refresh, `GET /v1/users/me`) wait behind it. The pool keeps hashing to `concurrency` cores, lets
+ * at most `queue` more wait, and refuses the rest at once with 503 and Retry-After. The server runs each slot's
+ * hashes on a low-priority thread of its own (hashing-worker.ts), so the cores it keeps still yield to requests.
  */
 export interface HashingPoolOptions {
   /** Hashes that may run at once (AUTH_HASH_CONCURRENCY). */

@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { type Algorithm, hash, parseOptions, verify } from "@node-rs/argon2";
+import { type Algorithm, hash, type Options, parseOptions, verify } from "@node-rs/argon2";
 
 /** argon2id cost: memory in KiB, passes, lanes. */
 export interface Argon2Params {
@@ -34,6 +34,25 @@ export function checkArgon2Params(params: Argon2Params): string | undefined {
   return undefined;
 }
 
+/**
+ * Where argon2id runs. `verify` resolves false for a wrong password and for a stored hash it cannot read; it
+ * rejects only when the hash could not be computed at all (a hashing thread died), so that is never taken for a
+ * wrong password.
+ */
+export interface Argon2Runner {
+  hash(password: string | Uint8Array, options: Options): Promise<string>;
+  verify(stored: string, password: string): Promise<boolean>;
+}
+
+/**
+ * `@node-rs/argon2`'s async functions: libuv's thread pool, at the event loop's priority. The server uses
+ * HashingThreads (hashing-worker.ts) instead; this one serves the tests that build the app in-process.
+ */
+export const libuvArgon2: Argon2Runner = {
+  hash: (password, options) => hash(password, options),
+  verify: (stored, password) => verify(stored, password).catch(() => false),
+};
+
 export interface PasswordHasher {
   hash(password: string): Promise<string>;
   /** Verifies against `stored`, or against a fixed decoy hash when there is no user, so both take as long. */
@@ -42,20 +61,19 @@ export interface PasswordHasher {
   needsRehash(stored: string): boolean;
 }
 
-export async function createPasswordHasher(params: Argon2Params = DEFAULT_ARGON2): Promise<PasswordHasher> {
+export async function createPasswordHasher(
+  params: Argon2Params = DEFAULT_ARGON2,
+  runner: Argon2Runner = libuvArgon2,
+): Promise<PasswordHasher> {
   const problem = checkArgon2Params(params);
   if (problem) throw new Error(problem);
-  const options = { algorithm: ARGON2ID, ...params };
-  const decoy = await hash(randomBytes(32), options);
+  const options: Options = { algorithm: ARGON2ID, ...params };
+  const decoy = await runner.hash(randomBytes(32), options);
   return {
-    hash: (password) => hash(password, options),
+    hash: (password) => runner.hash(password, options),
     async verify(stored, password) {
-      try {
-        const ok = await verify(stored ?? decoy, password);
-        return stored !== undefined && ok;
-      } catch {
-        return false;
-      }
+      const ok = await runner.verify(stored ?? decoy, password);
+      return stored !== undefined && ok;
     },
     needsRehash(stored) {
       try {

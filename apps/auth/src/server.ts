@@ -9,6 +9,7 @@ import {
 } from "../../shared/src/index.ts";
 import { createAuthApp } from "./app.ts";
 import { authConfigFromEnv, readAuthEnv } from "./config.ts";
+import { HashingThreads } from "./hashing-worker.ts";
 import { createPasswordHasher } from "./passwords.ts";
 import { loadSigningKeys } from "./signing-keys.ts";
 
@@ -28,7 +29,13 @@ export async function startAuthServer(
     prepare: vars.DATABASE_PREPARE,
   });
   const redis = createRedis({ url: vars.REDIS_URL, logger, connectionName: "gomeet-auth" });
-  const hasher = await createPasswordHasher(config.argon2);
+  // One low-priority thread per hashing slot: the HashingPool in the app bounds how many hashes run at once.
+  const hashingThreads = await HashingThreads.start({
+    size: config.hashing.concurrency,
+    nice: vars.AUTH_HASH_NICE,
+    logger,
+  });
+  const hasher = await createPasswordHasher(config.argon2, hashingThreads);
   const service = createAuthApp({ sql: db.sql, redis, config, keys, hasher, logger, metrics });
   logger.info("signing key", {
     kid: keys.current.kid,
@@ -40,7 +47,7 @@ export async function startAuthServer(
     port: vars.PORT,
     host: vars.HOST,
     drainMs: vars.SHUTDOWN_DRAIN_MS,
-    onClose: [() => db.close(), () => redis.quit()],
+    onClose: [() => db.close(), () => redis.quit(), () => hashingThreads.close()],
     exit: (code) => process.exit(code),
   });
 }

@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import type { Redis } from "ioredis";
 import type { JWK } from "jose";
 import { createTestDatabase } from "../../../test/support/postgres.ts";
@@ -165,4 +166,12 @@ export async function signIn(h: AuthHarness, email: string, password: string): P
     refreshToken: body.refreshToken,
     sessionId: body.sessionId,
   };
+}
+
+/** Field 19 (nice) of /proc/<pid>/task/<tid>/stat; the fields after the command name, which may hold spaces. */
+export function threadNice(tid: number, pid: number | "self" = "self"): number {
+  const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, "utf8");
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  // Fields 1 and 2 (pid, comm) come before the ")", so field 19 is the 17th after it.
+  return Number(fields[19 - 3]);
 }

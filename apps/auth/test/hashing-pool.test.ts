@@ -89,7 +89,7 @@ describe("HashingPool", () => {
   });
 });
 
-describe("AUTH_HASH_CONCURRENCY and AUTH_HASH_QUEUE", () => {
+describe("AUTH_HASH_CONCURRENCY, AUTH_HASH_QUEUE and AUTH_HASH_NICE", () => {
   const base = {
     DATABASE_URL: "postgres://auth@127.0.0.1/auth",
     REDIS_URL: "redis://127.0.0.1:6379",
@@ -102,9 +102,9 @@ describe("AUTH_HASH_CONCURRENCY and AUTH_HASH_QUEUE", () => {
     expect(defaultHashConcurrency(2)).toBe(1);
     expect(defaultHashConcurrency(8)).toBe(7);
     expect(hashingFromEnv(readAuthEnv(base), 4)).toEqual({ concurrency: 3, queue: 24 });
-    // Never more slots than libuv has threads to run them.
-    expect(hashingFromEnv(readAuthEnv(base), 32)).toEqual({ concurrency: 4, queue: 32 });
-    expect(hashingFromEnv(readAuthEnv({ ...base, UV_THREADPOOL_SIZE: "16" }), 32).concurrency).toBe(16);
+    // Each slot has a hashing thread of its own, so libuv's pool size no longer caps them.
+    expect(hashingFromEnv(readAuthEnv(base), 32)).toEqual({ concurrency: 31, queue: 248 });
+    expect(readAuthEnv(base).AUTH_HASH_NICE).toBe(19);
   });
 
   it("take explicit values", () => {
@@ -114,6 +114,7 @@ describe("AUTH_HASH_CONCURRENCY and AUTH_HASH_QUEUE", () => {
       concurrency: 3,
       queue: 0,
     });
+    expect(readAuthEnv({ ...base, AUTH_HASH_NICE: "10" }).AUTH_HASH_NICE).toBe(10);
   });
 
   it("refuse bad values naming the variable, the rule and the value", () => {
@@ -134,10 +135,15 @@ describe("AUTH_HASH_CONCURRENCY and AUTH_HASH_QUEUE", () => {
     expect(problem({ AUTH_HASH_QUEUE: "-1" })).toContain(
       'AUTH_HASH_QUEUE: expected an integer ≥ 0, got "-1"',
     );
-    expect(problem({ AUTH_HASH_CONCURRENCY: "6" })).toContain(
-      'AUTH_HASH_CONCURRENCY: expected at most UV_THREADPOOL_SIZE (4), the threads that run the hashes; raise UV_THREADPOOL_SIZE first, got "6"',
+    expect(problem({ AUTH_HASH_CONCURRENCY: "6" })).toBe("accepted");
+    expect(problem({ AUTH_HASH_NICE: "0" })).toBe("accepted");
+    expect(problem({ AUTH_HASH_NICE: "20" })).toContain(
+      'AUTH_HASH_NICE: expected an integer from 0 to 19, got "20"',
     );
-    expect(problem({ AUTH_HASH_CONCURRENCY: "6", UV_THREADPOOL_SIZE: "8" })).toBe("accepted");
+    expect(problem({ AUTH_HASH_NICE: "-5" })).toContain(
+      'AUTH_HASH_NICE: expected an integer from 0 to 19, got "-5"',
+    );
+    expect(problem({ AUTH_HASH_NICE: "low" })).toContain('AUTH_HASH_NICE: expected a number, got "low"');
   });
 });
 

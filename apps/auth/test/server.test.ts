@@ -1,5 +1,7 @@
 import { execFile } from "node:child_process";
+import { readdirSync, readFileSync } from "node:fs";
 import { request } from "node:http";
+import { getPriority } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import postgres from "postgres";
@@ -7,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { createTestDatabase } from "../../../test/support/postgres.ts";
 import { freePort, spawnServer, stopProcess, waitFor } from "../../../test/support/processes.ts";
 import { type RedisServer, useTestRedis } from "../../../test/support/redis.ts";
-import { metricValue } from "./harness.ts";
+import { metricValue, threadNice } from "./harness.ts";
 
 /** The entry points as the stack runs them: `tsx apps/auth/src/{keygen,migrate,server}.ts` in child processes. */
 const root = join(import.meta.dirname, "../../..");
@@ -208,4 +210,51 @@ describe("server", () => {
       await stopProcess(server.child);
     }
   });
+
+  it.skipIf(process.platform !== "linux")(
+    "hashes on AUTH_HASH_CONCURRENCY threads at AUTH_HASH_NICE, the event loop at the process's priority",
+    async () => {
+      const port = await freePort();
+      // node itself rather than the tsx CLI, so the child's pid is the server's and /proc shows its threads.
+      const server = spawnServer(process.execPath, ["--import", "tsx", "apps/auth/src/server.ts"], {
+        cwd: root,
+        env: env({ PORT: String(port), AUTH_HASH_CONCURRENCY: "2", AUTH_HASH_NICE: "15" }),
+      });
+      const base = `http://127.0.0.1:${port}`;
+      try {
+        await waitFor("auth to answer /healthz", async () => (await fetch(`${base}/healthz`)).ok, 20_000);
+        const pid = server.child.pid!;
+        const hashing = readdirSync(`/proc/${pid}/task`)
+          .map(Number)
+          .filter((tid) =>
+            readFileSync(`/proc/${pid}/task/${tid}/comm`, "utf8").startsWith("gomeet-auth-has"),
+          );
+        expect(hashing).toHaveLength(2);
+        for (const tid of hashing) expect(threadNice(tid, pid)).toBe(15);
+        expect(threadNice(pid, pid)).toBe(getPriority());
+
+        const post = (path: string, body: unknown) =>
+          fetch(`${base}${path}`, {
+            method: "POST",
+            headers: { "content-type": "application/json" },
+            body: JSON.stringify(body),
+          });
+        const user = { email: "threads@example.com", password: "hashed off the event loop" };
+        expect((await post("/v1/auth/register", { ...user, displayName: "Threads" })).status).toBe(202);
+        expect((await post("/v1/auth/login", user)).status).toBe(200);
+        expect((await post("/v1/auth/login", { ...user, password: "not it" })).status).toBe(401);
+        expect(
+          (await post("/v1/auth/login", { email: "nobody@example.com", password: "x".repeat(12) })).status,
+        ).toBe(401);
+
+        const exited = new Promise<number | null>((resolve) =>
+          server.child.once("exit", (code) => resolve(code)),
+        );
+        server.child.kill("SIGTERM");
+        expect(await exited).toBe(0);
+      } finally {
+        await stopProcess(server.child);
+      }
+    },
+  );
 });
