@@ -1,19 +1,20 @@
 /**
  * Reads during a login storm: `npx tsx bench/auth/isolation.ts [--read-rate 50] [--login-rate 150] [--seconds 15]
- * [--rounds 2] [--users 40] [--profile] [--out bench/auth/RESULTS.md]`
+ * [--rounds 2] [--users 40] [--profile] [--out bench/auth/RESULTS.md]` (`--help` prints this).
  *
  * Starts a throwaway PostgreSQL and redis-server and runs the real auth server (`apps/auth/src/server.ts`, its own
- * process, loopback port) twice: with the hashing pool at its defaults (AUTH_HASH_CONCURRENCY = cores − 1,
- * AUTH_HASH_QUEUE = 8 per slot) and, for comparison, "unbounded" as before the pool (every libuv thread hashing,
- * a queue no storm fills). For each: `GET /v1/users/me` at `read-rate` per second, open loop (latency from the
- * intended send time), first idle, then while logins arrive at `login-rate` per second, above what the hashing
- * pool can serve; idle and storm alternate for `rounds`. With `--profile` the default server runs under
- * `node --cpu-prof` (profile in a temporary directory outside the repository). Writes its section of RESULTS.md
- * between two markers (results-sections.ts); bench/auth/run.ts keeps it and the hand-written notes below it.
- * Bounded in count and time; only 127.0.0.1.
+ * process, loopback port) twice, both with the hashing pool at its defaults (AUTH_HASH_CONCURRENCY = cores − 1,
+ * AUTH_HASH_QUEUE = 8 per slot): with the hashing threads at their default nice value (AUTH_HASH_NICE = 19) and,
+ * as the baseline, at nice 0, the event loop's own priority. For each: `GET /v1/users/me` at `read-rate` per
+ * second, open loop (latency from the intended send time), first idle, then while logins arrive at `login-rate`
+ * per second, above what the hashing pool can serve; idle and storm alternate for `rounds`. The hashing threads'
+ * nice values are read from /proc/<pid>/task/<tid>/stat of the running server. With `--profile` both servers run
+ * under `node --cpu-prof` (profiles in temporary directories outside the repository; the section summarises the
+ * default server's). Writes its section of RESULTS.md between two markers (results-sections.ts); bench/auth/run.ts
+ * keeps it and the hand-written notes below it. Bounded in count and time; only 127.0.0.1.
  */
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { availableParallelism, cpus, loadavg, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
@@ -37,8 +38,16 @@ const { values } = parseArgs({
     users: { type: "string", default: "40" },
     profile: { type: "boolean", default: false },
     out: { type: "string", default: join(root, "bench/auth/RESULTS.md") },
+    help: { type: "boolean", default: false },
   },
 });
+if (values.help) {
+  const source = readFileSync(new URL(import.meta.url), "utf8");
+  process.stdout.write(
+    `${(source.match(/\/\*\*([\s\S]*?)\*\//)?.[1] ?? "").replace(/^ \* ?/gm, "").trim()}\n`,
+  );
+  process.exit(0);
+}
 const readRate = Number(values["read-rate"]);
 const loginRate = Number(values["login-rate"]);
 const seconds = Number(values.seconds);
@@ -57,19 +66,28 @@ interface Row {
 }
 
 const ARMS = [
-  { server: "bounded (defaults)", env: {} as Record<string, string>, profiled: true },
-  // The pool's bound lifted: as many hashes as libuv has threads and a queue no storm fills, as before the pool.
-  {
-    server: "unbounded (as before)",
-    env: { AUTH_HASH_CONCURRENCY: "4", AUTH_HASH_QUEUE: "100000" },
-    profiled: false,
-  },
+  { server: "bounded, hashing at nice 19 (defaults)", env: {} as Record<string, string> },
+  // The same server with its hashing threads left at the event loop's priority: what the nice value buys.
+  { server: "bounded, hashing at nice 0", env: { AUTH_HASH_NICE: "0" } },
 ];
+
+/** The nice values of a server's hashing threads (named by hashing-worker.ts), from /proc; empty off Linux. */
+function hashingThreadNice(pid: number): number[] {
+  if (!existsSync(`/proc/${pid}/task`)) return [];
+  return readdirSync(`/proc/${pid}/task`)
+    .filter((tid) => readFileSync(`/proc/${pid}/task/${tid}/comm`, "utf8").startsWith("gomeet-auth-has"))
+    .map((tid) => {
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, "utf8");
+      return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19 - 3]);
+    });
+}
+const niceOf = new Map<string, number[]>();
 
 const pg = await startPostgres();
 const redis = await startRedis();
 const rows: Row[] = [];
-let profileFile: string | undefined;
+/** Every server runs under the profiler with --profile, so both pay its cost; RESULTS.md shows the first's. */
+const profileFiles = new Map<string, string>();
 try {
   for (const arm of ARMS) {
     const database = await createTestDatabase(pg.adminUrl, "bench_auth_isolation");
@@ -78,8 +96,7 @@ try {
     await migrator.close();
     const port = await freePort();
     const generous = "1000000/1m";
-    const profileDir =
-      values.profile && arm.profiled ? mkdtempSync(join(tmpdir(), "gomeet-auth-profile-")) : undefined;
+    const profileDir = values.profile ? mkdtempSync(join(tmpdir(), "gomeet-auth-profile-")) : undefined;
     const server = spawnServer(
       process.execPath,
       [
@@ -119,6 +136,7 @@ try {
         },
         60_000,
       );
+      niceOf.set(arm.server, hashingThreadNice(server.child.pid ?? 0));
       const post = (path: string, body: unknown, signal?: AbortSignal) =>
         fetch(`${base}${path}`, {
           method: "POST",
@@ -166,7 +184,8 @@ try {
       await stopProcess(server.child, 15_000);
       await database.drop();
     }
-    if (profileDir) profileFile = largestProfile(profileDir);
+    const profiled = profileDir ? largestProfile(profileDir) : undefined;
+    if (profiled) profileFiles.set(arm.server, profiled);
   }
 } finally {
   await redis.stop();
@@ -191,6 +210,7 @@ const ratioLines = ARMS.map(({ server }) => {
   return `- ${server}: \`GET /v1/users/me\` p99 idle ${f(idle)} ms, during the login storm ${f(storm)} ms: **${(storm / Math.max(0.001, idle)).toFixed(2)}× idle** (target ≤ 1.2×; mean of the rounds' p99); p50 ${f(idle50)} → ${f(storm50)} ms.`;
 });
 const command = `npx tsx bench/auth/isolation.ts --read-rate ${readRate} --login-rate ${loginRate} --seconds ${seconds} --rounds ${rounds} --users ${userCount}${values.profile ? " --profile" : ""}`;
+const profileFile = profileFiles.get(ARMS[0]?.server ?? "");
 const section = [
   ISOLATION_MARKER,
   "",
@@ -203,6 +223,7 @@ const section = [
   `- Machine: \`nproc\` = ${execFileSync("nproc").toString().trim()} (os.availableParallelism() = ${availableParallelism()}), ${cpus()[0]?.model ?? "unknown CPU"}, ${Math.round(totalmem() / 2 ** 30)} GiB RAM; node ${process.version}`,
   `- Load average (1 min) before: ${loadBefore}, after: ${load()}; per phase in the table (other work shared the cores when well above 0).`,
   "- Setup: the real auth server as its own process with PostgreSQL 15 (throwaway) and redis-server on the same machine; the load generator (this script) shares the cores. Reads and logins are open loop: each latency counts from the intended send time.",
+  `- Servers: both with the hashing pool at its defaults; the hashing threads' nice values, read from /proc while each ran: ${ARMS.map(({ server }) => `${server}: ${niceOf.get(server)?.join(", ") || "not readable"}`).join("; ")}.`,
   `- Reads: \`GET /v1/users/me\` at ${readRate}/s for ${seconds} s per phase. Storm: logins at ${loginRate}/s (above one server's hashing capacity here) for the same ${seconds} s. Idle and storm alternate, ${rounds} rounds per server.`,
   "",
   "| server | phase | reads | read statuses | read p50 ms | read p90 ms | read p99 ms | read max ms | logins | login statuses | login p99 ms | load avg 1 min after |",
@@ -216,7 +237,7 @@ const section = [
   ...(profileFile
     ? [
         "",
-        "Profile of the bounded server over the whole run (`node --cpu-prof`):",
+        `Profile of the ${ARMS[0]?.server} server over the whole run (\`node --cpu-prof\`):`,
         "",
         ...profileMarkdown(summarizeProfile(profileFile, 12)),
       ]
@@ -231,5 +252,5 @@ const notesAt = previous.indexOf(ISOLATION_NOTES_MARKER);
 const notes = notesAt >= 0 ? `\n${previous.slice(notesAt)}` : "";
 writeFileSync(values.out, above + section + notes);
 process.stdout.write(section);
-if (profileFile) progress(`profile kept at ${profileFile} (outside the repository)`);
+for (const file of profileFiles.values()) progress(`profile kept at ${file} (outside the repository)`);
 process.exit(0);
