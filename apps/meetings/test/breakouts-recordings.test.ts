@@ -81,6 +81,22 @@ async function join(meetingId: string, user: User) {
   return (await res.json()) as { url: string; token: string; room: string; breakoutRoom: number | null };
 }
 
+/** Runs `run` with `hook` called on each breakouts announcement before it is handed to LiveKit. */
+async function beforeEachAnnouncement(hook: (type: string) => Promise<void>, run: () => Promise<unknown>) {
+  const rooms = h.service.context.rooms;
+  const original = rooms.sendData;
+  const send = original.bind(rooms) as (...args: unknown[]) => Promise<void>;
+  rooms.sendData = (async (...args: unknown[]) => {
+    await hook((JSON.parse(new TextDecoder().decode(args[1] as Uint8Array)) as { type: string }).type);
+    return send(...args);
+  }) as typeof rooms.sendData;
+  try {
+    await run();
+  } finally {
+    rooms.sendData = original;
+  }
+}
+
 const post = (path: string, user: User, json?: unknown) =>
   h.request(path, { method: "POST", user, ...(json !== undefined ? { json } : {}) });
 
@@ -171,22 +187,15 @@ describe("breakout rooms", () => {
       json: { mode: "balanced" },
     });
     expect(assigned.status).toBe(200);
-    // What a browser does on "breakouts_opened": ask /join for its room at once. Doing it inside sendData makes
-    // the race deterministic: the join runs before the announcement returns.
-    const rooms = h.service.context.rooms;
-    const sendData = rooms.sendData.bind(rooms);
+    // What a browser does on "breakouts_opened": ask /join for its room at once. Doing it before the announcement
+    // reaches LiveKit makes the race deterministic: the join runs before the announcement returns.
     const joinsOnAnnouncement: { room: string; breakoutRoom: number | null }[] = [];
-    rooms.sendData = async (...args: Parameters<typeof rooms.sendData>) => {
-      const [, payload] = args;
-      if (JSON.parse(new TextDecoder().decode(payload)).type === "breakouts_opened")
-        joinsOnAnnouncement.push(await join(m.id, guest));
-      return sendData(...args);
-    };
-    try {
-      expect((await post(`/v1/meetings/${m.id}/breakouts/open`, host)).status).toBe(200);
-    } finally {
-      rooms.sendData = sendData;
-    }
+    await beforeEachAnnouncement(
+      async (type) => {
+        if (type === "breakouts_opened") joinsOnAnnouncement.push(await join(m.id, guest));
+      },
+      async () => expect((await post(`/v1/meetings/${m.id}/breakouts/open`, host)).status).toBe(200),
+    );
     expect(joinsOnAnnouncement).toEqual([
       expect.objectContaining({ room: `meeting-${m.id}-b1`, breakoutRoom: 1 }),
     ]);
@@ -195,22 +204,18 @@ describe("breakout rooms", () => {
     // must come back with the main room, not the breakout room being deleted. The join is not awaited here (it
     // waits for the close), and the announcement is held back a moment so the join runs while the close is open.
     const joinsOnClose: Promise<{ room: string; breakoutRoom: number | null }>[] = [];
-    rooms.sendData = async (...args: Parameters<typeof rooms.sendData>) => {
-      const [, payload] = args;
-      if (JSON.parse(new TextDecoder().decode(payload)).type === "breakouts_closed") {
+    await beforeEachAnnouncement(
+      async (type) => {
+        if (type !== "breakouts_closed") return;
         joinsOnClose.push(join(m.id, guest));
         await new Promise((resolve) => setTimeout(resolve, 300));
-      }
-      return sendData(...args);
-    };
-    try {
-      expect((await post(`/v1/meetings/${m.id}/breakouts/close`, host)).status).toBe(200);
-    } finally {
-      rooms.sendData = sendData;
-    }
+      },
+      async () => expect((await post(`/v1/meetings/${m.id}/breakouts/close`, host)).status).toBe(200),
+    );
     expect(await Promise.all(joinsOnClose)).toEqual([
       expect.objectContaining({ room: `meeting-${m.id}`, breakoutRoom: null }),
     ]);
+    const rooms = h.service.context.rooms;
     expect(await rooms.listRooms([`meeting-${m.id}-b1`])).toEqual([]);
   });
 });
