@@ -130,7 +130,7 @@ export function operation(
 
   const ops: Record<OperationKind, Omit<Operation, "kind">> = {
     "seat-admit": {
-      what: "meetings, per join: seat script + created-room mark read, one pipeline (MeetingSeats.admit)",
+      what: "meetings, per join: seat script + created-room mark read (MeetingSeats.admit; sent unpipelined here, auto-pipelined by the meetings server)",
       run: async () => {
         const i = next();
         const meetingId = seatMeeting(i);

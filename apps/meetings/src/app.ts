@@ -23,6 +23,7 @@ import { registerMediaNodesGauge } from "./media-nodes-needed.ts";
 import { MeetingAnnouncer } from "./meeting-announcements.ts";
 import { MeetingRecorder } from "./meeting-recorder.ts";
 import { MeetingSeats } from "./meeting-seats.ts";
+import { MemberLookups } from "./member-lookups.ts";
 import { ParticipantReconciler } from "./participant-reconciler.ts";
 import { RoomFailover } from "./room-failover.ts";
 import { RoomPrecreator } from "./room-precreator.ts";
@@ -131,6 +132,7 @@ export function createMeetingsApp(deps: MeetingsAppDeps): MeetingsService {
     logger,
     announcer: new MeetingAnnouncer(redis, meetingEvents, logger),
     meetingEvents,
+    members: new MemberLookups(sql),
   };
   const recorder = new MeetingRecorder(egress, config.recordings);
   for (const router of [

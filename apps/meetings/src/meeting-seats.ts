@@ -97,8 +97,8 @@ export class MeetingSeats {
   /**
    * Takes a seat, or refuses: without its ledger nobody can be admitted, so a shard that cannot be reached is a
    * 503 with Retry-After for the meetings on it (the client's own error text can name the server, so it is not
-   * passed on). `peekKey`, a key of the same meeting, is read in the same round trip (the join reads its room's
-   * created-room mark this way: one write to the shard instead of two).
+   * passed on). `peekKey`, a key of the same meeting, is read alongside (the join reads its room's created-room
+   * mark this way).
    */
   async admit(
     meetingId: string,
@@ -106,20 +106,16 @@ export class MeetingSeats {
     capacity: number,
     peekKey?: string,
   ): Promise<SeatDecision & { peeked: string | null }> {
-    const pipeline = this.redis(meetingId).pipeline() as unknown as SeatCommands & {
-      get(key: string): void;
-      exec(): Promise<[Error | null, unknown][] | null>;
-    };
-    pipeline.gomeetSeatAdmit(this.key(meetingId), identity, capacity, this.holdSeconds * 1000, LEDGER_TTL_MS);
-    if (peekKey) pipeline.get(peekKey);
-    let replies: [Error | null, unknown][] | null;
-    try {
-      replies = await pipeline.exec();
-    } catch {
-      replies = null;
-    }
-    const [seatError, seat] = replies?.[0] ?? [new Error("no reply"), undefined];
-    if (seatError || !Array.isArray(seat)) {
+    // Two commands rather than a MULTI-less pipeline: on a client with auto-pipelining (meetings' server.ts) they
+    // share one write with every other join of the same tick; the mark's read never fails the admission.
+    const redis = this.redis(meetingId);
+    const [seat, peeked] = await Promise.all([
+      this.commands(meetingId)
+        .gomeetSeatAdmit(this.key(meetingId), identity, capacity, this.holdSeconds * 1000, LEDGER_TTL_MS)
+        .catch(() => undefined),
+      peekKey ? redis.get(peekKey).catch(() => null) : null,
+    ]);
+    if (!Array.isArray(seat)) {
       throw new ApiError(
         503,
         "seats_unavailable",
@@ -128,12 +124,7 @@ export class MeetingSeats {
       );
     }
     const [admitted, taken] = seat as [number, number];
-    const peek = replies?.[1];
-    return {
-      admitted: admitted === 1,
-      taken,
-      peeked: peek && !peek[0] ? ((peek[1] as string | null) ?? null) : null,
-    };
+    return { admitted: admitted === 1, taken, peeked };
   }
 
   async markConnected(meetingId: string, identity: string): Promise<void> {

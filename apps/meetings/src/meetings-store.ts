@@ -100,7 +100,7 @@ export async function findMeeting(
   return row;
 }
 
-const QUALIFIED_MEETING_COLUMNS = MEETING_COLUMNS.split(",")
+export const QUALIFIED_MEETING_COLUMNS = MEETING_COLUMNS.split(",")
   .map((column) => `m.${column.trim()}`)
   .join(", ");
 
@@ -108,21 +108,17 @@ const QUALIFIED_MEETING_COLUMNS = MEETING_COLUMNS.split(",")
  * The meeting and the user's membership in one round trip (a join runs this on every request; two queries cost
  * two round trips and two executions on the same cores). `member` is undefined for a non-member.
  */
-export async function findMeetingAndMember(
-  sql: Queryable,
-  meetingId: string,
-  userId: string,
-): Promise<{ meeting: MeetingRow | undefined; member: MemberRow | undefined }> {
-  const [row] = await sql.unsafe<(MeetingRow & MemberColumns)[]>(
-    `select ${QUALIFIED_MEETING_COLUMNS}, mm.user_id as "memberUserId", mm.role as "memberRole",
-       mm.can_publish_override as "memberCanPublishOverride",
-       mm.can_screen_share_override as "memberCanScreenShareOverride",
-       mm.removed_at as "memberRemovedAt", mm.created_at as "memberCreatedAt"
-     from meetings m left join meeting_members mm on mm.meeting_id = m.id and mm.user_id = $2
-     where m.id = $1`,
-    [meetingId, userId],
-  );
-  if (!row) return { meeting: undefined, member: undefined };
+/** A meeting and the caller's membership row, each undefined when there is none. */
+export interface MeetingAndMember {
+  meeting: MeetingRow | undefined;
+  member: MemberRow | undefined;
+}
+
+/** A row of the meeting's columns plus the `member…` columns of a left-joined membership, as the two rows. */
+export function splitMemberColumns(row: Record<string, unknown>): {
+  meeting: MeetingRow;
+  member: MemberRow | undefined;
+} {
   const {
     memberUserId,
     memberRole,
@@ -131,7 +127,7 @@ export async function findMeetingAndMember(
     memberRemovedAt,
     memberCreatedAt,
     ...meeting
-  } = row;
+  } = row as unknown as MeetingRow & MemberColumns;
   const member =
     memberUserId === null
       ? undefined

@@ -27,20 +27,33 @@ export async function startMeetingsServer(
     registry: metrics.registry,
     prepare: vars.DATABASE_PREPARE,
   });
-  const redis = createRedis({ url: vars.REDIS_URL, logger, connectionName: "gomeet-meetings" });
+  // Auto-pipelined: a join storm's seat scripts and mark reads leave in one write per tick instead of one per join
+  // (bench/meetings/RESULTS.md, "Join path"). The blocking stream readers below get connections of their own.
+  const redis = createRedis({
+    url: vars.REDIS_URL,
+    logger,
+    connectionName: "gomeet-meetings",
+    autoPipelining: true,
+  });
   // Per-meeting keys on the app keyspace's shards (docs/data.md); REDIS_URL is shard 0 in the stack.
   const shards = RedisShards.connect(vars.REDIS_SHARD_URLS ?? [vars.REDIS_URL], (url, shard) =>
     url === vars.REDIS_URL
       ? redis
-      : createRedis({ url, logger, connectionName: `gomeet-meetings-s${shard}` }),
+      : createRedis({ url, logger, connectionName: `gomeet-meetings-s${shard}`, autoPipelining: true }),
   );
   const revocations = new RevocationList();
   revocations.follow({
-    connection: redis.duplicate({ connectionName: "gomeet-meetings-revocations" }),
+    connection: redis.duplicate({
+      connectionName: "gomeet-meetings-revocations",
+      enableAutoPipelining: false,
+    }),
     logger,
   });
   const meetingEvents = new MeetingEventFeed();
-  meetingEvents.follow({ connection: redis.duplicate({ connectionName: "gomeet-meetings-events" }), logger });
+  meetingEvents.follow({
+    connection: redis.duplicate({ connectionName: "gomeet-meetings-events", enableAutoPipelining: false }),
+    logger,
+  });
   const service = createMeetingsApp({
     sql: db.sql,
     redis,

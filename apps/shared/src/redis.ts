@@ -6,6 +6,12 @@ export interface RedisOptions {
   logger?: Logger;
   /** ioredis connection name, visible in CLIENT LIST (default the service name from the logger's lines). */
   connectionName?: string;
+  /**
+   * Send the commands issued in one tick of the event loop in one write (ioredis `enableAutoPipelining`): for
+   * request paths where many requests each send a command or two at once. Not for blocking commands, which would
+   * hold up the others of their write.
+   */
+  autoPipelining?: boolean;
 }
 
 /**
@@ -19,6 +25,7 @@ export function createRedis(options: RedisOptions): Redis {
     connectTimeout: 5_000,
     retryStrategy: (attempt) => Math.min(attempt * 100, 2_000),
     ...(options.connectionName ? { connectionName: options.connectionName } : {}),
+    ...(options.autoPipelining ? { enableAutoPipelining: true } : {}),
   });
   let lastErrorLog = 0;
   client.on("error", (error: Error) => {

@@ -13,7 +13,8 @@ import {
 import type { MeetingsConfig } from "../config.ts";
 import type { MeetingAnnouncer } from "../meeting-announcements.ts";
 import type { MeetingSeats } from "../meeting-seats.ts";
-import { findMeetingAndMember, type MeetingRow, type MemberRow } from "../meetings-store.ts";
+import type { MeetingRow, MemberRow } from "../meetings-store.ts";
+import type { MemberLookups } from "../member-lookups.ts";
 import type { RoomProvisioner } from "../room-provisioner.ts";
 
 export type MeetingsRouter = OpenAPIHono<AppEnv>;
@@ -34,6 +35,8 @@ export interface MeetingsContext {
   announcer: MeetingAnnouncer;
   /** Meeting events as this process hears them (its own at once, other replicas' through the stream). */
   meetingEvents: MeetingEventFeed;
+  /** Meeting-and-membership lookups of concurrent requests, one query per batch. */
+  members: MemberLookups;
 }
 
 export const bearerSecurity = [{ bearerAuth: [] }];
@@ -56,7 +59,7 @@ export async function meetingForMember(
   meetingId: string,
   userId: string,
 ): Promise<{ meeting: MeetingRow; member: MemberRow }> {
-  const { meeting, member } = await findMeetingAndMember(ctx.sql, meetingId, userId);
+  const { meeting, member } = await ctx.members.find(meetingId, userId);
   if (!meeting || !member) throw meetingNotFound(meetingId);
   if (member.removedAt)
     throw new ApiError(403, "participant_removed", "you were removed from this meeting and cannot rejoin it");
