@@ -15,7 +15,8 @@ export interface ValkeyArgs {
   role?: string;
   /**
    * `rdb` dumps every 10 minutes when keys changed and on the backup schedule; `off` loses everything on a restart
-   * (DigitalOcean API, valkey_advanced_config `valkey_persistence`: docs/sources.md#managed-database-sizes).
+   * (DigitalOcean API, valkey_advanced_config `valkey_persistence`; `persistence` of the Pulumi registry's
+   * DatabaseValkeyConfig, https://www.pulumi.com/registry/packages/digitalocean/api-docs/databasevalkeyconfig/).
    * docs/data.md says which data needs it.
    */
   persistence: "rdb" | "off";
