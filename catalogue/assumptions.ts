@@ -62,7 +62,7 @@ export const ASSUMPTIONS: readonly AssumptionInfo[] = [
     flag: "pps-per-vcpu",
     value: FORWARDED_PPS_PER_VCPU,
     unit: "forwarded packets/s per vCPU at 100 %",
-    source: `${LIVEKIT_BENCHMARK}: 760k–960k pps at 80–85 % of 16 vCPU ≈ 40–50k; midpoint. Measured against livekit-server v1.13.5 on a shared 2-core machine (bench/media/RESULTS.md): 22k–36k per server core at 10–50 subscribers, rising with N`,
+    source: `${LIVEKIT_BENCHMARK}: 760k–960k pps at 80–85 % of 16 vCPU ≈ 40–50k; midpoint. Measured against livekit-server v1.13.5 on a 2-core machine (bench/media/RESULTS.md): 25k–35k per server core at 10–100 subscribers on the 720p layer, rising with N`,
   },
   {
     key: "cpuCap",

@@ -33,6 +33,8 @@ const rtcConfig = {
   iceServers: [],
 };
 const rooms: Room[] = [];
+/** Subscribers of one process that may be connecting at the same time. */
+const CONNECT_CONCURRENCY = 5;
 const stops: (() => Promise<void>)[] = [];
 
 function say(message: Record<string, unknown>): void {
@@ -58,16 +60,31 @@ if (spec.role === "publishers") {
   say({ ready: 2 });
 } else {
   let subscribed = 0;
-  await Promise.all(
-    spec.tokens.map(async (token) => {
+  // A few connections at a time, each retried once: a hundred ICE/DTLS handshakes at once on a small
+  // machine time out ("transport timed out") although each alone takes well under a second.
+  const pending = [...spec.tokens];
+  const connectOne = async (token: string): Promise<void> => {
+    for (let attempt = 1; ; attempt++) {
       const room = new Room();
-      rooms.push(room);
       room.on(RoomEvent.TrackSubscribed, (track: RemoteTrack, publication: RemoteTrackPublication) => {
         if (track.kind === TrackKind.KIND_VIDEO && spec.quality && spec.quality !== "high")
           requestVideoQuality(publication, spec.quality);
         subscribed++;
       });
-      await room.connect(spec.url, token, { autoSubscribe: true, dynacast: true, rtcConfig });
+      try {
+        await room.connect(spec.url, token, { autoSubscribe: true, dynacast: true, rtcConfig });
+        rooms.push(room);
+        return;
+      } catch (error) {
+        await room.disconnect().catch(() => undefined);
+        if (attempt >= 2) throw error;
+        process.stderr.write(`connect attempt ${attempt} failed (${String(error)}); retrying\n`);
+      }
+    }
+  };
+  await Promise.all(
+    Array.from({ length: Math.min(CONNECT_CONCURRENCY, pending.length) }, async () => {
+      for (let token = pending.shift(); token !== undefined; token = pending.shift()) await connectOne(token);
     }),
   );
   const deadline = Date.now() + 60_000;
