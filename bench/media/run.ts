@@ -75,7 +75,12 @@ function startWorker(spec: object): Worker {
   );
   const worker: Worker = { child, lines: [], stderr: [] };
   child.stderr?.on("data", (chunk: Buffer) => {
-    worker.stderr.push(...chunk.toString().split("\n").filter((l) => l.trim() !== ""));
+    worker.stderr.push(
+      ...chunk
+        .toString()
+        .split("\n")
+        .filter((l) => l.trim() !== ""),
+    );
     worker.stderr.splice(0, Math.max(0, worker.stderr.length - 20));
   });
   let buffer = "";
