@@ -66,9 +66,11 @@ if (spec.role === "publishers") {
   const connectOne = async (token: string): Promise<void> => {
     for (let attempt = 1; ; attempt++) {
       const room = new Room();
+      let ownSubscriptions = 0;
       room.on(RoomEvent.TrackSubscribed, (track: RemoteTrack, publication: RemoteTrackPublication) => {
         if (track.kind === TrackKind.KIND_VIDEO && spec.quality && spec.quality !== "high")
           requestVideoQuality(publication, spec.quality);
+        ownSubscriptions++;
         subscribed++;
       });
       try {
@@ -77,6 +79,7 @@ if (spec.role === "publishers") {
         return;
       } catch (error) {
         await room.disconnect().catch(() => undefined);
+        subscribed -= ownSubscriptions; // a failed attempt's subscriptions do not count towards "ready"
         if (attempt >= 2) throw error;
         process.stderr.write(`connect attempt ${attempt} failed (${String(error)}); retrying\n`);
       }

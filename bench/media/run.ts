@@ -214,18 +214,20 @@ try {
       log(`N = ${n} (${quality} layer): starting subscribers`);
       const workers: Worker[] = [];
       const isReady = (w: Worker) => w.lines.some((l) => l.ready !== undefined);
+      const groups: string[][] = [];
+      for (let i = 0; i < n; i++) {
+        if (i % perProcess === 0) groups.push([]);
+        groups.at(-1)?.push(await joinToken(apiKey, apiSecret, room, `bench-sub-${quality}-${n}-${i}`));
+      }
       try {
         try {
           // One subscriber process at a time, each connecting a few participants at once: the connections
           // are what a small machine struggles with, not the steady forwarding that is measured afterwards.
-          for (let first = 0; first < n; first += perProcess) {
-            const tokens: string[] = [];
-            for (let i = first; i < Math.min(n, first + perProcess); i++)
-              tokens.push(await joinToken(apiKey, apiSecret, room, `bench-sub-${quality}-${n}-${i}`));
+          for (const [g, tokens] of groups.entries()) {
             const worker = startWorker({ role: "subscribers", url: node.wsUrl, tokens, quality });
             workers.push(worker);
             await until(
-              `subscribers ${first + 1}–${first + tokens.length} of ${n}`,
+              `subscribers ${g * perProcess + 1}–${g * perProcess + tokens.length} of ${n}`,
               () => isReady(worker) || worker.child.exitCode !== null,
               CONNECT_TIMEOUT_MS,
             );
