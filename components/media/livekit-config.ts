@@ -81,6 +81,13 @@ export interface LiveKitConfigInput {
     /** Nodes above this CPU load are skipped unless every node is (livekit-server config-sample.yaml). */
     cpuLoadLimit: number;
   };
+  /**
+   * How long a node relaying a participant's signal connection retries a message to the room's node before it
+   * closes that connection (livekit-server pkg/config `SignalRelayConfig`, default 7.5 s). When the room's node
+   * dies, this is what tells the client: its next ping (every 5 s) fails to relay, and only after this timeout
+   * does the client's WebSocket close and its SDK reconnect (docs/media.md "Media node failure").
+   */
+  signalRelay: { retryTimeoutMs: number };
   webhook: { urls: string[] };
   prometheusPort: number;
   logLevel: "debug" | "info" | "warn" | "error";
@@ -130,6 +137,11 @@ function validate(input: LiveKitConfigInput): void {
   requireNonNegativeInteger("limit.bytesPerSec", input.limit.bytesPerSec);
   const cpu = input.nodeSelector.cpuLoadLimit;
   if (!(cpu > 0 && cpu <= 1)) fail("nodeSelector.cpuLoadLimit", "a fraction in (0, 1]", cpu);
+  const relay = input.signalRelay.retryTimeoutMs;
+  // Below LiveKit's first retry interval (500 ms) a single slow Redis round trip would drop signal connections.
+  if (!(Number.isInteger(relay) && relay >= 500 && relay <= 60_000)) {
+    fail("signalRelay.retryTimeoutMs", "an integer from 500 to 60000 (milliseconds)", relay);
+  }
   if (input.webhook.urls.length === 0) fail("webhook.urls", "at least one URL", input.webhook.urls);
   input.webhook.urls.forEach((url, i) => {
     requireHttpUrl(`webhook.urls[${i}]`, url);
@@ -196,6 +208,7 @@ export function renderLiveKitConfig(input: LiveKitConfigInput): string {
       algorithm: "lowest",
       cpu_load_limit: input.nodeSelector.cpuLoadLimit,
     },
+    signal_relay: { retry_timeout: `${input.signalRelay.retryTimeoutMs}ms` },
     // The webhook is signed with one of `keys` (livekit-server config-sample.yaml).
     webhook: { api_key: input.apiKey, urls: input.webhook.urls },
   };

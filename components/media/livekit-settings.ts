@@ -30,6 +30,17 @@ export function nodeLimits(media: DropletSize): { numTracks: number; bytesPerSec
   };
 }
 
+/**
+ * How long a node relaying a client's signal retries a message to the room's node (LiveKit's default is 7.5 s).
+ * A client only learns that its room's node died when its next ping (every 5 s) cannot be relayed, so this
+ * bounds how soon its SDK reconnects. LiveKit retries with timeouts of 0.5, 1, 2 and 4 s and checks this deadline
+ * after each failure: 1 s gives up after 1.5 s (2 s, as LiveKit's schedule goes, after 3.5 s), which keeps the
+ * worst case — 5 s to the next ping, 1.5 s, reconnect and republish — under 10 s (docs/media.md "Media node
+ * failure", test/media/node-failover.test.ts). The price: a Valkey stall longer than 1.5 s closes signal
+ * connections, and their SDKs resume them (the media path to the node is not the signal connection).
+ */
+export const SIGNAL_RELAY_RETRY_TIMEOUT_MS = 1_000;
+
 /** The stack settings LiveKit's config is rendered from: its region and the `media` section. */
 export type LiveKitStackSettings = Pick<PlatformConfig, "region" | "media">;
 
@@ -73,6 +84,7 @@ export function liveKitConfigInput(
     },
     // The capacity model's CPU cap (catalogue/room-model.ts) is the selector's skip threshold.
     nodeSelector: { cpuLoadLimit: MAX_NODE_CPU_UTILISATION },
+    signalRelay: { retryTimeoutMs: SIGNAL_RELAY_RETRY_TIMEOUT_MS },
     webhook: { urls: runtime.webhookUrls },
     prometheusPort: MEDIA_PORTS.livekitPrometheus,
     logLevel: "info",

@@ -36,6 +36,15 @@ describe("renderLiveKitConfig", () => {
     ]);
   });
 
+  it("gives up relaying a client's signal to a dead room node after 1 s instead of LiveKit's 7.5 s", () => {
+    // livekit-server reads durations with yaml.v3, which takes Go duration strings.
+    expect(config.signal_relay).toEqual({ retry_timeout: "1000ms" });
+    const tooShort = { ...liveKitInput("staging"), signalRelay: { retryTimeoutMs: 100 } };
+    expect(() => renderLiveKitConfig(tooShort)).toThrow(
+      "signalRelay.retryTimeoutMs: expected an integer from 500 to 60000 (milliseconds), got 100",
+    );
+  });
+
   it("rejects bad input naming the field and rule, without echoing secrets", () => {
     const short = { ...liveKitInput("staging"), apiSecret: "tooshort" };
     expect(() => renderLiveKitConfig(short)).toThrow(

@@ -32,8 +32,10 @@ import { type NodeBalancer, startNodeBalancer } from "./support/node-balancer.ts
  *
  * The bound (docs/media.md "Media node failure"): LiveKit stops routing to a node 5 s after its last stats report
  * (reports every 2 s, so 3–5 s after the crash); then either meetings' watcher (1 s interval) or the first client
- * rejoin places the room on a live node, and the SDKs' full reconnect (same token, tracks republished) brings
- * everyone back: ≤ 10 s is the target, the wait below allows 30 s on a loaded machine and prints the measurement.
+ * rejoin places the room on a live node. A member whose signal is relayed by another node learns of the crash when
+ * its next ping (every 5 s) cannot be relayed for `signal_relay.retry_timeout` (1 s as rendered, given up after
+ * 1.5 s), and the SDKs' full reconnect (same token, tracks republished) brings everyone back: ≤ 10 s is the target,
+ * the wait below allows 30 s on a loaded machine and prints the measurement.
  */
 let balancer: NodeBalancer;
 let h: MeetingsHarness;

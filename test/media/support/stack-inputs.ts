@@ -1,5 +1,6 @@
 import type { EgressConfigInput } from "../../../components/media/egress-config.ts";
 import type { LiveKitConfigInput } from "../../../components/media/livekit-config.ts";
+import { SIGNAL_RELAY_RETRY_TIMEOUT_MS } from "../../../components/media/livekit-settings.ts";
 import type { TurnCloudInitInput } from "../../../components/media/turn-cloud-init.ts";
 import { liveKitTurnServers } from "../../../components/media/turn-settings.ts";
 import type { TurnServerConfInput } from "../../../components/media/turnserver-conf.ts";
@@ -55,6 +56,7 @@ export function liveKitInput(env: Environment): LiveKitConfigInput {
       bytesPerSec: env === "production" ? 1_000_000_000 : 200_000_000,
     },
     nodeSelector: { cpuLoadLimit: 0.8 },
+    signalRelay: { retryTimeoutMs: SIGNAL_RELAY_RETRY_TIMEOUT_MS },
     webhook: { urls: ["http://meetings.gomeet-apps.svc.cluster.local:8080/livekit/webhook"] },
     prometheusPort: 6789,
     logLevel: "info",
