@@ -1,23 +1,28 @@
 /**
  * Reads during a login storm: `npx tsx bench/auth/isolation.ts [--read-rate 50] [--login-rate 150] [--seconds 15]
- * [--rounds 2] [--users 40] [--profile] [--out bench/auth/RESULTS.md]` (`--help` prints this).
+ * [--rounds 2] [--users 40] [--profile] [--pin] [--out bench/auth/RESULTS.md]` (`--help` prints this).
  *
  * Starts a throwaway PostgreSQL and redis-server and runs the real auth server (`apps/auth/src/server.ts`, its own
  * process, loopback port) twice, both with the hashing pool at its defaults (AUTH_HASH_CONCURRENCY = cores − 1,
  * AUTH_HASH_QUEUE = 8 per slot): with the hashing threads at their default nice value (AUTH_HASH_NICE = 19) and,
  * as the baseline, at nice 0, the event loop's own priority. For each: `GET /v1/users/me` at `read-rate` per
  * second, open loop (latency from the intended send time), first idle, then while logins arrive at `login-rate`
- * per second, above what the hashing pool can serve; idle and storm alternate for `rounds`. The hashing threads'
- * nice values are read from /proc/<pid>/task/<tid>/stat of the running server. With `--profile` both servers run
- * under `node --cpu-prof` (profiles in temporary directories outside the repository; the section summarises the
- * default server's). Writes its section of RESULTS.md between two markers (results-sections.ts); bench/auth/run.ts
- * keeps it and the hand-written notes below it. Bounded in count and time; only 127.0.0.1.
+ * per second, above what the hashing pool can serve, sent from a thread of their own (login-storm-worker.ts); idle
+ * and storm alternate for `rounds`. The hashing threads' nice values are read from /proc/<pid>/task/<tid>/stat of
+ * the running server. With `--profile` both servers run under `node --cpu-prof` (profiles in temporary directories
+ * outside the repository; the section summarises the default server's). With `--pin` (Linux, `taskset`, at least 2
+ * CPUs) the server gets the last CPU to itself and this script, PostgreSQL and redis-server share the others, so
+ * the load generator's and the databases' own CPU time stops competing with the server's event loop — the
+ * situation of an auth pod on its own cores. Writes its section of RESULTS.md between two markers
+ * (results-sections.ts); bench/auth/run.ts keeps it and the hand-written notes below it. Bounded in count and
+ * time; only 127.0.0.1.
  */
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { availableParallelism, cpus, loadavg, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
+import { Worker } from "node:worker_threads";
 import { AUTH_MIGRATIONS_DIR } from "../../apps/auth/src/migrate.ts";
 import { generateSigningKey } from "../../apps/auth/src/signing-keys.ts";
 import { createDatabase, runMigrations } from "../../apps/shared/src/index.ts";
@@ -26,6 +31,7 @@ import { freePort, spawnServer, stopProcess, waitFor } from "../../test/support/
 import { startRedis } from "../../test/support/redis.ts";
 import { largestProfile, profileMarkdown, summarizeProfile } from "../meetings/cpu-profile.ts";
 import { type LatencySummary, openLoop, statusText } from "../meetings/load-patterns.ts";
+import type { LoginStormInput } from "./login-storm-worker.ts";
 import { ISOLATION_MARKER, ISOLATION_NOTES_MARKER } from "./results-sections.ts";
 
 const root = join(import.meta.dirname, "../..");
@@ -37,6 +43,7 @@ const { values } = parseArgs({
     rounds: { type: "string", default: "2" },
     users: { type: "string", default: "40" },
     profile: { type: "boolean", default: false },
+    pin: { type: "boolean", default: false },
     out: { type: "string", default: join(root, "bench/auth/RESULTS.md") },
     help: { type: "boolean", default: false },
   },
@@ -56,6 +63,8 @@ const userCount = Number(values.users);
 const load = () => (loadavg()[0] ?? 0).toFixed(2);
 const progress = (line: string) => process.stderr.write(`[auth isolation] ${line}\n`);
 const loadBefore = load();
+/** Read before --pin narrows this process's CPUs, so the section names the machine, not the pinned share. */
+const machine = `\`nproc\` = ${execFileSync("nproc").toString().trim()} (os.availableParallelism() = ${availableParallelism()}), ${cpus()[0]?.model ?? "unknown CPU"}, ${Math.round(totalmem() / 2 ** 30)} GiB RAM; node ${process.version}`;
 
 interface Row {
   server: string;
@@ -83,6 +92,43 @@ function hashingThreadNice(pid: number): number[] {
 }
 const niceOf = new Map<string, number[]>();
 
+/** With --pin: the CPU the server runs on alone; this process (and the databases it starts) get the rest. */
+const serverCpu = values.pin ? pinAwayFromServer() : undefined;
+
+function pinAwayFromServer(): number {
+  const online = availableParallelism();
+  if (online < 2) throw new Error(`--pin: needs at least 2 CPUs, this process may use ${online}`);
+  const allowed = execFileSync("taskset", ["-p", "-c", String(process.pid)])
+    .toString()
+    .split(":")[1]
+    ?.trim();
+  const cpusAllowed = (allowed ?? "").split(",").flatMap((part) => {
+    const [from, to] = part.split("-").map(Number) as [number, number | undefined];
+    return Array.from({ length: (to ?? from) - from + 1 }, (_, i) => from + i);
+  });
+  const last = cpusAllowed.at(-1);
+  if (last === undefined || cpusAllowed.length < 2)
+    throw new Error(`--pin: needs at least 2 CPUs in this process's affinity list, got "${allowed}"`);
+  // -a: every thread of this process, so libuv's and V8's threads move too; children inherit the mask.
+  execFileSync("taskset", ["-a", "-p", "-c", cpusAllowed.slice(0, -1).join(","), String(process.pid)]);
+  progress(
+    `pinned: auth server on CPU ${last}; load generator, PostgreSQL and redis-server on ${cpusAllowed.slice(0, -1).join(",")}`,
+  );
+  return last;
+}
+
+/** The storm's client on its own thread (login-storm-worker.ts), so it does not delay the reads' event loop. */
+function loginStorm(input: LoginStormInput): Promise<LatencySummary> {
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(new URL("./login-storm-worker.ts", import.meta.url), { workerData: input });
+    worker.once("message", (summary: LatencySummary) => resolve(summary));
+    worker.once("error", reject);
+    worker.once("exit", (code) => {
+      if (code !== 0) reject(new Error(`login storm worker exited with code ${code}`));
+    });
+  });
+}
+
 const pg = await startPostgres();
 const redis = await startRedis();
 const rows: Row[] = [];
@@ -98,8 +144,9 @@ try {
     const generous = "1000000/1m";
     const profileDir = values.profile ? mkdtempSync(join(tmpdir(), "gomeet-auth-profile-")) : undefined;
     const server = spawnServer(
-      process.execPath,
+      serverCpu === undefined ? process.execPath : "taskset",
       [
+        ...(serverCpu === undefined ? [] : ["-c", String(serverCpu), process.execPath]),
         ...(profileDir ? ["--cpu-prof", "--cpu-prof-dir", profileDir] : []),
         "--import",
         "tsx",
@@ -162,11 +209,6 @@ try {
         await res.arrayBuffer();
         return res.status;
       };
-      const login = async (i: number, signal: AbortSignal) => {
-        const res = await post("/v1/auth/login", users[i % users.length], signal);
-        await res.arrayBuffer();
-        return res.status;
-      };
       progress(`${arm.server}: warming up`);
       await openLoop({ rate: readRate, count: readRate * 2, send: readMe });
       for (let r = 1; r <= rounds; r++) {
@@ -176,7 +218,7 @@ try {
         progress(`${arm.server}: round ${r}, reads during ${loginRate} logins/s`);
         const [reads, logins] = await Promise.all([
           openLoop({ rate: readRate, count: readRate * seconds, send: readMe }),
-          openLoop({ rate: loginRate, count: loginRate * seconds, send: login }),
+          loginStorm({ base, users, rate: loginRate, count: loginRate * seconds }),
         ]);
         rows.push({ server: arm.server, phase: `login storm, round ${r}`, reads, logins, load: load() });
       }
@@ -209,7 +251,7 @@ const ratioLines = ARMS.map(({ server }) => {
   ];
   return `- ${server}: \`GET /v1/users/me\` p99 idle ${f(idle)} ms, during the login storm ${f(storm)} ms: **${(storm / Math.max(0.001, idle)).toFixed(2)}× idle** (target ≤ 1.2×; mean of the rounds' p99); p50 ${f(idle50)} → ${f(storm50)} ms.`;
 });
-const command = `npx tsx bench/auth/isolation.ts --read-rate ${readRate} --login-rate ${loginRate} --seconds ${seconds} --rounds ${rounds} --users ${userCount}${values.profile ? " --profile" : ""}`;
+const command = `npx tsx bench/auth/isolation.ts --read-rate ${readRate} --login-rate ${loginRate} --seconds ${seconds} --rounds ${rounds} --users ${userCount}${values.profile ? " --profile" : ""}${values.pin ? " --pin" : ""}`;
 const profileFile = profileFiles.get(ARMS[0]?.server ?? "");
 const section = [
   ISOLATION_MARKER,
@@ -220,9 +262,11 @@ const section = [
   "",
   `- Command: \`${command}\``,
   `- Date: ${new Date().toISOString()}`,
-  `- Machine: \`nproc\` = ${execFileSync("nproc").toString().trim()} (os.availableParallelism() = ${availableParallelism()}), ${cpus()[0]?.model ?? "unknown CPU"}, ${Math.round(totalmem() / 2 ** 30)} GiB RAM; node ${process.version}`,
+  `- Machine: ${machine}`,
   `- Load average (1 min) before: ${loadBefore}, after: ${load()}; per phase in the table (other work shared the cores when well above 0).`,
-  "- Setup: the real auth server as its own process with PostgreSQL 15 (throwaway) and redis-server on the same machine; the load generator (this script) shares the cores. Reads and logins are open loop: each latency counts from the intended send time.",
+  serverCpu === undefined
+    ? "- Setup: the real auth server as its own process with PostgreSQL 15 (throwaway) and redis-server on the same machine; the load generator (this script) shares the cores. Reads and logins are open loop: each latency counts from the intended send time; the logins come from a thread of their own (login-storm-worker.ts)."
+    : `- Setup: the real auth server as its own process, pinned to CPU ${serverCpu} alone (\`taskset\`); PostgreSQL 15 (throwaway), redis-server and the load generator (this script) pinned to the other CPUs. Reads and logins are open loop: each latency counts from the intended send time; the logins come from a thread of their own (login-storm-worker.ts).`,
   `- Servers: both with the hashing pool at its defaults; the hashing threads' nice values, read from /proc while each ran: ${ARMS.map(({ server }) => `${server}: ${niceOf.get(server)?.join(", ") || "not readable"}`).join("; ")}.`,
   `- Reads: \`GET /v1/users/me\` at ${readRate}/s for ${seconds} s per phase. Storm: logins at ${loginRate}/s (above one server's hashing capacity here) for the same ${seconds} s. Idle and storm alternate, ${rounds} rounds per server.`,
   "",
