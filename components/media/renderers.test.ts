@@ -36,7 +36,7 @@ describe("renderLiveKitConfig", () => {
     ]);
   });
 
-  it("gives up relaying a client's signal to a dead room node after 1 s instead of LiveKit's 7.5 s", () => {
+  it("retries relaying a client's signal to a dead room node for 1 s instead of LiveKit's 7.5 s", () => {
     // livekit-server reads durations with yaml.v3, which takes Go duration strings.
     expect(config.signal_relay).toEqual({ retry_timeout: "1000ms" });
     const tooShort = { ...liveKitInput("staging"), signalRelay: { retryTimeoutMs: 100 } };
