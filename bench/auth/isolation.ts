@@ -96,8 +96,6 @@ const niceOf = new Map<string, number[]>();
 const serverCpu = values.pin ? pinAwayFromServer() : undefined;
 
 function pinAwayFromServer(): number {
-  const online = availableParallelism();
-  if (online < 2) throw new Error(`--pin: needs at least 2 CPUs, this process may use ${online}`);
   const allowed = execFileSync("taskset", ["-p", "-c", String(process.pid)])
     .toString()
     .split(":")[1]
@@ -264,9 +262,11 @@ const section = [
   `- Date: ${new Date().toISOString()}`,
   `- Machine: ${machine}`,
   `- Load average (1 min) before: ${loadBefore}, after: ${load()}; per phase in the table (other work shared the cores when well above 0).`,
-  serverCpu === undefined
-    ? "- Setup: the real auth server as its own process with PostgreSQL 15 (throwaway) and redis-server on the same machine; the load generator (this script) shares the cores. Reads and logins are open loop: each latency counts from the intended send time; the logins come from a thread of their own (login-storm-worker.ts)."
-    : `- Setup: the real auth server as its own process, pinned to CPU ${serverCpu} alone (\`taskset\`); PostgreSQL 15 (throwaway), redis-server and the load generator (this script) pinned to the other CPUs. Reads and logins are open loop: each latency counts from the intended send time; the logins come from a thread of their own (login-storm-worker.ts).`,
+  `- Setup: ${
+    serverCpu === undefined
+      ? "the real auth server as its own process with PostgreSQL 15 (throwaway) and redis-server on the same machine; the load generator (this script) shares the cores."
+      : `the real auth server as its own process, pinned to CPU ${serverCpu} alone (\`taskset\`); PostgreSQL 15 (throwaway), redis-server and the load generator (this script) pinned to the other CPUs.`
+  } Reads and logins are open loop: each latency counts from the intended send time; the logins come from a thread of their own (login-storm-worker.ts).`,
   `- Servers: both with the hashing pool at its defaults; the hashing threads' nice values, read from /proc while each ran: ${ARMS.map(({ server }) => `${server}: ${niceOf.get(server)?.join(", ") || "not readable"}`).join("; ")}.`,
   `- Reads: \`GET /v1/users/me\` at ${readRate}/s for ${seconds} s per phase. Storm: logins at ${loginRate}/s (above one server's hashing capacity here) for the same ${seconds} s. Idle and storm alternate, ${rounds} rounds per server.`,
   "",
