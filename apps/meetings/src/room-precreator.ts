@@ -91,6 +91,14 @@ export class RoomPrecreator {
           { meetingId: meeting.id, [PRECREATED_METADATA]: "true" },
           { emptyTimeoutSeconds: openSeconds, markMs: openSeconds * 1000 },
         );
+        // Cancelled (or started and ended) while the room was being made: the cancel closed no room because
+        // there was none yet, so this worker closes the one it just made.
+        const [current] = await sql<{ state: string }[]>`select state from meetings where id = ${meeting.id}`;
+        if (current?.state !== "scheduled" && current?.state !== "live") {
+          await provisioner.closeRoom(room);
+          this.created.inc({ outcome: "closed" });
+          continue;
+        }
         this.created.inc({ outcome: "ready" });
         ready.push(room);
       } catch (error) {

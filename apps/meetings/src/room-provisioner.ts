@@ -97,6 +97,15 @@ export class RoomProvisioner {
     return createdKey(name);
   }
 
+  /**
+   * Closes a room of a meeting that is over (ended, cancelled): LiveKit deletes it, disconnecting anyone in it, and
+   * the mark goes so nothing treats it as ready. A room that is already gone is what the caller wants.
+   */
+  async closeRoom(name: string): Promise<void> {
+    await this.rooms.deleteRoom(name).catch(() => undefined);
+    await this.forget(name);
+  }
+
   /** Forget a room LiveKit finished, so the next join creates it again. */
   async forget(name: string): Promise<void> {
     await this.marks(name).del(createdKey(name));

@@ -122,6 +122,37 @@ describe("rooms created before scheduled meetings start", () => {
     expect(await state(meeting.id)).toBe("live");
   });
 
+  it("closes the pre-created room when the meeting is cancelled", async () => {
+    const meeting = await scheduleMeeting(h, host, { capacity: 20, startsAt: inFiveMinutes() });
+    const room = mainRoomName(meeting.id);
+    expect(await precreator(h.service.context.provisioner).runOnce()).toContain(room);
+    expect((await h.service.context.rooms.listRooms([room])).map((r) => r.name)).toEqual([room]);
+    const cancel = await h.request(`/v1/meetings/${meeting.id}/cancel`, { method: "POST", user: host });
+    expect(cancel.status).toBe(200);
+    expect(await h.service.context.rooms.listRooms([room])).toEqual([]);
+    expect(await h.shards.forMeeting(meeting.id).exists(h.service.context.provisioner.markKey(room))).toBe(0);
+  });
+
+  it("closes a room it made for a meeting cancelled while the room was being created", async () => {
+    const meeting = await scheduleMeeting(h, host, { capacity: 20, startsAt: inFiveMinutes() });
+    const room = mainRoomName(meeting.id);
+    // The real provisioner, with the cancel landing after the worker chose the meeting and before the room
+    // exists: the cancel finds no room to close.
+    const provisioner = replica([]);
+    const ensure = provisioner.ensureRoom.bind(provisioner);
+    provisioner.ensureRoom = async (...args) => {
+      if (args[0] === room) {
+        const cancel = await h.request(`/v1/meetings/${meeting.id}/cancel`, { method: "POST", user: host });
+        expect(cancel.status).toBe(200);
+        expect(await h.service.context.rooms.listRooms([room])).toEqual([]);
+      }
+      return await ensure(...args);
+    };
+    expect(await precreator(provisioner).runOnce()).not.toContain(room);
+    expect(await h.service.context.rooms.listRooms([room])).toEqual([]);
+    expect(await state(meeting.id)).toBe("cancelled");
+  });
+
   it("creates each room once when two replicas run the worker at the same time", async () => {
     const meetings = [
       await scheduleMeeting(h, host, { capacity: 500, startsAt: inFiveMinutes() }),

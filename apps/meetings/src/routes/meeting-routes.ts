@@ -179,7 +179,7 @@ export function meetingRoutes(ctx: MeetingsContext): MeetingsRouter {
         path: `/v1/meetings/{id}/${transition}`,
         summary:
           transition === "cancel"
-            ? "Cancel a scheduled meeting (host or co-host)"
+            ? "Cancel a scheduled meeting; a room created ahead of its start is closed (host or co-host)"
             : "End a live meeting for everyone: its LiveKit rooms are closed (host or co-host)",
         ...guarded,
         request: { params: MeetingIdParams },
@@ -207,18 +207,15 @@ export function meetingRoutes(ctx: MeetingsContext): MeetingsRouter {
             : await moveMeeting(ctx.sql, id, "live", "ended", "ended_by_host");
         if (!moved)
           throw new ApiError(409, "invalid_transition", "the meeting changed state meanwhile; read it again");
-        if (transition === "end") {
-          const breakouts = await ctx.sql<
-            { number: number }[]
-          >`select number from breakout_rooms where meeting_id = ${id}`;
-          const names = [mainRoomName(id), ...breakouts.map((b) => breakoutRoomName(id, b.number))];
-          for (const name of names) {
-            // A room that is already gone is what we want.
-            await ctx.rooms.deleteRoom(name).catch(() => undefined);
-            await ctx.provisioner.forget(name);
-          }
-          await ctx.seats.clear(id);
+        // An ended meeting's rooms close; a cancelled one may have a room created ahead of its start
+        // (room-precreator.ts), which closes too.
+        const breakouts = await ctx.sql<
+          { number: number }[]
+        >`select number from breakout_rooms where meeting_id = ${id}`;
+        for (const name of [mainRoomName(id), ...breakouts.map((b) => breakoutRoomName(id, b.number))]) {
+          await ctx.provisioner.closeRoom(name);
         }
+        await ctx.seats.clear(id);
         return c.json(meetingView(moved, member.role), 200);
       },
     );
